@@ -1,0 +1,22 @@
+/** Jest runs the TypeScript sources through ts-jest; the lifecycle tests also need `dist/` (the
+ * provider runtime is loaded by package name inside the real dynamic-provider process), which
+ * `npm test` builds first. */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.tsx?$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true }],
+    // hyparquet ships ES modules only; Node 22 loads it with require(), jest needs it transpiled.
+    "^.+\\.js$": ["ts-jest", { tsconfig: { allowJs: true, module: "commonjs" }, isolatedModules: true }],
+  },
+  transformIgnorePatterns: ["/node_modules/(?!hyparquet/)"],
+  moduleNameMapper: {
+    "^pulumi-together$": "<rootDir>/sdk/index.ts",
+    "^pulumi-together/runtime$": "<rootDir>/provider/runtime.ts",
+    "^pulumi-together/client$": "<rootDir>/provider/client/index.ts",
+    "^pulumi-together/emulator$": "<rootDir>/test/emulator/index.ts",
+  },
+  testTimeout: 60000,
+  maxWorkers: 2,
+};
