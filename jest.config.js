@@ -6,9 +6,19 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   transform: {
-    "^.+\\.tsx?$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true }],
+    "^.+\\.tsx?$": ["ts-jest", { tsconfig: "tsconfig.json" }],
     // hyparquet ships ES modules only; Node 22 loads it with require(), jest needs it transpiled.
-    "^.+\\.js$": ["ts-jest", { tsconfig: { allowJs: true, module: "commonjs" }, isolatedModules: true }],
+    "^.+\\.js$": [
+      "ts-jest",
+      {
+        tsconfig: {
+          allowJs: true,
+          module: "commonjs",
+          moduleResolution: "node10",
+          ignoreDeprecations: "6.0",
+        },
+      },
+    ],
   },
   transformIgnorePatterns: ["/node_modules/(?!hyparquet/)"],
   moduleNameMapper: {

@@ -7,7 +7,9 @@ import { registerEmulatorCommand } from "./emulator-command";
 
 export function buildCli(): Command {
   const program = new Command("pulumi-together")
-    .description("Tools for the pulumi-together provider: validate training files, run the Together API emulator.")
+    .description(
+      "Tools for the pulumi-together provider: validate training files, run the Together API emulator.",
+    )
     .showHelpAfterError();
   registerCheckCommand(program);
   registerEmulatorCommand(program);
