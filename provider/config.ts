@@ -1,0 +1,113 @@
+import { isSecureUrl } from "./client/base-url";
+
+export const DEFAULT_BASE_URL = "https://api.together.ai/v1";
+export const API_KEY_CONFIG = "together:apiKey";
+export const BASE_URL_CONFIG = "together:baseUrl";
+export const API_KEY_ENV = "TOGETHER_API_KEY";
+export const BASE_URL_ENV = "TOGETHER_BASE_URL";
+export const TIME_SCALE_ENV = "PULUMI_TOGETHER_TIME_SCALE";
+
+/** What configure() receives as `req.config`: keys are namespaced (`together:apiKey`), values strings. */
+export interface ConfigSource {
+  get(key: string): unknown;
+}
+
+/** The raw values found in stack config; validated only when a call needs them. */
+export interface StackConfig {
+  apiKey?: string;
+  baseUrl?: string;
+}
+
+export interface TogetherSettings {
+  apiKey: string;
+  baseUrl: string;
+  /** Where the base URL came from, for messages: "stack config together:baseUrl", "env TOGETHER_BASE_URL", "default". */
+  baseUrlSource: string;
+}
+
+export class MissingApiKeyError extends Error {
+  readonly code = "missing_api_key";
+  constructor() {
+    super(
+      `No Together API key is configured. Fix: run \`pulumi config set --secret ${API_KEY_CONFIG} <your key>\` ` +
+        `in this stack, or \`export ${API_KEY_ENV}=...\` before running pulumi.`,
+    );
+    this.name = "MissingApiKeyError";
+  }
+}
+
+export class InvalidBaseUrlError extends Error {
+  readonly code = "invalid_base_url";
+  constructor(value: string, source: string, problem: string) {
+    const fix =
+      source === `env ${BASE_URL_ENV}`
+        ? `\`export ${BASE_URL_ENV}=${DEFAULT_BASE_URL}\` (or unset it)`
+        : `\`pulumi config set ${BASE_URL_CONFIG} ${DEFAULT_BASE_URL}\` (or \`pulumi config rm ${BASE_URL_CONFIG}\`)`;
+    super(`Together base URL "${value}" from ${source} ${problem}. Fix: ${fix}.`);
+    this.name = "InvalidBaseUrlError";
+  }
+}
+
+export class InvalidTimeScaleError extends Error {
+  readonly code = "invalid_time_scale";
+  constructor(value: string) {
+    super(
+      `${TIME_SCALE_ENV}="${value}" is not a positive number. Fix: unset it, or set a number such as 1 or 600.`,
+    );
+    this.name = "InvalidTimeScaleError";
+  }
+}
+
+/** Reads the namespaced keys; empty strings count as unset so env can still supply the value. */
+export function readStackConfig(config: ConfigSource): StackConfig {
+  const out: StackConfig = {};
+  const apiKey = nonEmpty(config.get(API_KEY_CONFIG));
+  const baseUrl = nonEmpty(config.get(BASE_URL_CONFIG));
+  if (apiKey !== undefined) out.apiKey = apiKey;
+  if (baseUrl !== undefined) out.baseUrl = baseUrl;
+  return out;
+}
+
+/** Stack config first, then env, then the default; throws the errors above with the exact fix. */
+export function resolveSettings(stack: StackConfig, env: NodeJS.ProcessEnv = process.env): TogetherSettings {
+  const apiKey = stack.apiKey ?? nonEmpty(env[API_KEY_ENV]);
+  if (apiKey === undefined) throw new MissingApiKeyError();
+  let baseUrl = DEFAULT_BASE_URL;
+  let baseUrlSource = "default";
+  const envUrl = nonEmpty(env[BASE_URL_ENV]);
+  if (stack.baseUrl !== undefined) {
+    baseUrl = stack.baseUrl;
+    baseUrlSource = `stack config ${BASE_URL_CONFIG}`;
+  } else if (envUrl !== undefined) {
+    baseUrl = envUrl;
+    baseUrlSource = `env ${BASE_URL_ENV}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new InvalidBaseUrlError(baseUrl, baseUrlSource, "is not a valid URL");
+  }
+  if (!isSecureUrl(url)) {
+    throw new InvalidBaseUrlError(
+      baseUrl,
+      baseUrlSource,
+      "is not https; plain http is allowed only to a loopback host (localhost, 127.0.0.0/8, ::1) so the API key never crosses a network in clear",
+    );
+  }
+  return { apiKey, baseUrl, baseUrlSource };
+}
+
+export function resolveTimeScale(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = nonEmpty(env[TIME_SCALE_ENV]);
+  if (raw === undefined) return 1;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidTimeScaleError(raw);
+  return n;
+}
+
+function nonEmpty(v: unknown): string | undefined {
+  if (typeof v !== "string") return undefined;
+  const t = v.trim();
+  return t === "" ? undefined : t;
+}

@@ -1,0 +1,146 @@
+// Loaded by the serialized shells (provider/shell.ts) inside the dynamic-provider process, by package name:
+// `require("pulumi-together/runtime")`. One process serves every resource of a deployment, so the context, the
+// client and the secret registry are built once and shared.
+import { TogetherClient } from "./client";
+import {
+  API_KEY_ENV,
+  readStackConfig,
+  resolveSettings,
+  resolveTimeScale,
+  type ConfigSource,
+  type StackConfig,
+} from "./config";
+import { isResourceKind, lifecycles, RESOURCE_KINDS } from "./resources";
+import { createProviderLog } from "./shared/log";
+import { processSecrets } from "./shared/redact";
+import type { ProviderContext, ResourceLifecycle } from "./shared/types";
+
+export const METHODS = ["check", "diff", "create", "read", "update", "delete"] as const;
+export type Method = (typeof METHODS)[number];
+
+const PROVIDER_KEY = "__provider";
+
+let stackConfig: StackConfig = {};
+let context: ProviderContext | undefined;
+let client: { key: string; value: TogetherClient } | undefined;
+
+/**
+ * Called by each shell's `configure` (once per shell per process) with the whole stack config, namespaced.
+ * Only records values: a missing or bad key must fail the call that needs it, with the fix, not the process.
+ */
+export async function configure(config: ConfigSource): Promise<void> {
+  stackConfig = readStackConfig(config);
+  processSecrets.add(stackConfig.apiKey);
+}
+
+/**
+ * Runs one provider method of one kind. Whatever is thrown reaches Pulumi as an Error redacted of the API key
+ * and every registered secret (message, stack and properties); a partial failure keeps its id/properties shape.
+ */
+export async function dispatch(kind: string, method: Method, ...args: unknown[]): Promise<unknown> {
+  try {
+    const lifecycle = loadLifecycle(kind);
+    const ctx = providerContext();
+    return withoutUndefined(await invoke(lifecycle, method, args.map(withoutProviderKey), ctx));
+  } catch (err) {
+    throw processSecrets.redactError(err);
+  }
+}
+
+function loadLifecycle(kind: string): ResourceLifecycle {
+  if (!isResourceKind(kind)) {
+    throw new Error(
+      `Unknown pulumi-together resource kind "${kind}"; known kinds: ${RESOURCE_KINDS.join(", ")}`,
+    );
+  }
+  return lifecycles[kind]();
+}
+
+function invoke(
+  lifecycle: ResourceLifecycle,
+  method: Method,
+  args: unknown[],
+  ctx: ProviderContext,
+): Promise<unknown> {
+  const str = (i: number): string => {
+    const v = args[i];
+    return typeof v === "string" ? v : "";
+  };
+  const rec = (i: number): Record<string, unknown> => record(args[i]);
+  switch (method) {
+    case "check":
+      return lifecycle.check(rec(0), rec(1), ctx);
+    case "diff":
+      return lifecycle.diff(str(0), rec(1), rec(2), ctx);
+    case "create":
+      return lifecycle.create(rec(0), ctx);
+    case "read":
+      return lifecycle.read(str(0), rec(1), ctx);
+    case "update":
+      return lifecycle.update(str(0), rec(1), rec(2), ctx);
+    case "delete":
+      return lifecycle.delete(str(0), rec(1), ctx);
+    default:
+      throw new Error(`Unknown provider method "${String(method)}"`);
+  }
+}
+
+/** The process-wide context; exported for lifecycle unit tests that run in-process. */
+export function providerContext(): ProviderContext {
+  if (context) return context;
+  processSecrets.add(process.env[API_KEY_ENV]);
+  const log = createProviderLog(processSecrets);
+  const timeScale = resolveTimeScale();
+  context = {
+    log,
+    timeScale,
+    secrets: { add: (value) => processSecrets.add(value) },
+    client: () => {
+      const settings = resolveSettings(stackConfig);
+      processSecrets.add(settings.apiKey);
+      const key = `${settings.baseUrl}\n${settings.apiKey}`;
+      if (client?.key !== key) {
+        const value = new TogetherClient({
+          baseUrl: settings.baseUrl,
+          apiKey: settings.apiKey,
+          log: (line) => log.info(line),
+          userAgent: "pulumi-together",
+          sleepScale: 1 / timeScale,
+        });
+        client = { key, value };
+      }
+      return client.value;
+    },
+  };
+  return context;
+}
+
+/** Forgets configuration, context and client; for tests that exercise several configurations in one process. */
+export function resetRuntimeForTests(): void {
+  stackConfig = {};
+  context = undefined;
+  client = undefined;
+}
+
+function record(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** Lifecycles never see the serialized shell; the server puts it back into every result. */
+function withoutProviderKey(arg: unknown): unknown {
+  if (arg === null || typeof arg !== "object" || Array.isArray(arg) || !(PROVIDER_KEY in arg)) return arg;
+  const copy = { ...(arg as Record<string, unknown>) };
+  delete copy[PROVIDER_KEY];
+  return copy;
+}
+
+/** Struct.fromJavaScript rejects `undefined` ("Unexpected struct type"); in state an absent field means the same. */
+function withoutUndefined(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((item) => (item === undefined ? null : withoutUndefined(item)));
+  if (v === null || typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, item] of Object.entries(v)) {
+    if (item !== undefined) out[k] = withoutUndefined(item);
+  }
+  return out;
+}

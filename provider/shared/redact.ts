@@ -1,0 +1,108 @@
+export const REDACTED = "[redacted]";
+
+/** Shorter values would redact ordinary words out of every message; no real credential is this short. */
+const MIN_SECRET_LENGTH = 4;
+
+/**
+ * The values that must never leave the provider process: the API key and every third-party token a lifecycle
+ * registers. Each value is also matched in the spellings it takes inside JSON text and URLs, so an echoed request
+ * body or query string is caught too.
+ */
+export class SecretRegistry {
+  private readonly needles = new Set<string>();
+
+  add(value: string | undefined): void {
+    if (typeof value !== "string") return;
+    const trimmed = value.trim();
+    for (const v of [value, trimmed]) {
+      if (v.length < MIN_SECRET_LENGTH) continue;
+      this.needles.add(v);
+      this.needles.add(JSON.stringify(v).slice(1, -1));
+      this.needles.add(encodeURIComponent(v));
+    }
+  }
+
+  get size(): number {
+    return this.needles.size;
+  }
+
+  redact(text: string): string {
+    if (this.needles.size === 0) return text;
+    let out = text;
+    // Longest first, so a secret that contains another is replaced whole.
+    for (const needle of [...this.needles].sort((a, b) => b.length - a.length)) {
+      if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+    }
+    return out;
+  }
+
+  /** A redacted deep copy: strings redacted (object keys too), Errors rebuilt by redactError, cycles cut. */
+  redactValue(value: unknown): unknown {
+    return this.copy(value, new WeakMap());
+  }
+
+  /**
+   * An Error safe to hand to Pulumi: same prototype (so `instanceof`, `name` and guards still work), message,
+   * stack and every own property redacted. Non-Errors become Errors; a thrown `{id, properties, reasons}` keeps
+   * that shape, which the dynamic-provider server turns into a partial failure.
+   */
+  redactError(err: unknown): Error {
+    return this.copyError(err, new WeakMap());
+  }
+
+  private copyError(err: unknown, seen: WeakMap<object, unknown>): Error {
+    if (err instanceof Error) {
+      const hit = seen.get(err);
+      if (hit instanceof Error) return hit;
+      const out = new Error(this.redact(err.message));
+      Object.setPrototypeOf(out, Object.getPrototypeOf(err) as object);
+      seen.set(err, out);
+      const fields: Record<string, unknown> = {};
+      for (const key of Object.getOwnPropertyNames(err)) {
+        if (key === "message" || key === "stack") continue;
+        fields[key] = this.copy((err as unknown as Record<string, unknown>)[key], seen);
+      }
+      Object.assign(out, fields);
+      out.stack = this.redact(err.stack ?? `${err.name}: ${err.message}`);
+      return out;
+    }
+    if (err !== null && typeof err === "object") {
+      const copied = this.copy(err, seen) as Record<string, unknown>;
+      const message = typeof copied.message === "string" ? copied.message : this.redact(safeJson(err));
+      const out = new Error(message);
+      Object.assign(out, copied, { message });
+      return out;
+    }
+    return new Error(this.redact(String(err)));
+  }
+
+  private copy(value: unknown, seen: WeakMap<object, unknown>): unknown {
+    if (typeof value === "string") return this.redact(value);
+    if (value === null || typeof value !== "object") return value;
+    if (value instanceof Error) return this.copyError(value, seen);
+    const hit = seen.get(value);
+    if (hit !== undefined) return hit;
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      seen.set(value, out);
+      for (const item of value) out.push(this.copy(item, seen));
+      return out;
+    }
+    if (Buffer.isBuffer(value) || value instanceof Date) return value;
+    const out: Record<string, unknown> = {};
+    seen.set(value, out);
+    for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.copy(v, seen);
+    return out;
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** The provider process's registry: one process serves every resource of a deployment. */
+export const processSecrets = new SecretRegistry();
