@@ -1,0 +1,182 @@
+// TrainingFile: a local dataset as a Together file. Together files are immutable, so every change
+// to what was uploaded (content, name, purpose) is a replacement; everything else is bookkeeping.
+//
+// Drift policy (read): `bytes` and `processingStatus` come from Together; every other field is ours
+// (inputs echoed, local hash) and keeps its last-applied value. A file deleted behind our back is
+// dropped from state, and the next up uploads it again.
+import * as path from "node:path";
+import { isNotFound, type WireFile } from "../../client";
+import { checkWithSchema } from "../../shared/check";
+import { diffByTable } from "../../shared/diff";
+import { SCHEMA_VERSION } from "../../shared/partial-failure";
+import { containsUnknown, isUnknown, type ProviderContext, type ResourceLifecycle } from "../../shared/types";
+import { inspectSource, prefix, UNKNOWN_CONTENT } from "./inspect-source";
+import { outputsFor, pickChecked } from "./outputs";
+import {
+  DEFAULT_PURPOSE,
+  TRAINING_FILE_KIND,
+  trainingFileDiffTable,
+  trainingFileInputsSchema,
+  type TrainingFileCheckedInputs,
+} from "./schema";
+import { awaitProcessing, uploadFile } from "./upload";
+
+async function check(
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<{ inputs?: Record<string, unknown>; failures?: { property: string; reason: string }[] }> {
+  const { failures } = checkWithSchema(TRAINING_FILE_KIND, trainingFileInputsSchema, news);
+  if (failures.length > 0) return { failures };
+
+  const logicalName = news.logicalName as string;
+  const sourcePath = news.sourcePath as string;
+  const checked: Record<string, unknown> = {
+    logicalName,
+    source: news.source,
+    sourcePath,
+    fileName: news.fileName ?? (isUnknown(sourcePath) ? sourcePath : path.basename(sourcePath)),
+    purpose: news.purpose ?? DEFAULT_PURPOSE,
+    check: news.check ?? true,
+  };
+  if (news.sourceHash !== undefined) {
+    checked.sourceHash = isUnknown(news.sourceHash)
+      ? news.sourceHash
+      : (news.sourceHash as string).toLowerCase();
+  }
+  if (news.adoptFileId !== undefined) checked.adoptFileId = news.adoptFileId;
+
+  // In preview the path (or how to read it) may be another resource's unknown output: the content is
+  // then unknown too, and diff reports a possible replacement.
+  if ([sourcePath, checked.purpose, checked.check, checked.sourceHash].some(containsUnknown)) {
+    return { inputs: { ...checked, ...UNKNOWN_CONTENT } };
+  }
+  const request = {
+    logicalName,
+    source: news.source as string,
+    sourcePath,
+    purpose: checked.purpose as TrainingFileCheckedInputs["purpose"],
+    check: checked.check as boolean,
+    ...(checked.sourceHash !== undefined && { sourceHash: checked.sourceHash as string }),
+  };
+  const inspected = await inspectSource(request);
+  if (inspected.failures.length > 0 || inspected.facts === undefined) return { failures: inspected.failures };
+  return { inputs: { ...checked, ...inspected.facts } };
+}
+
+async function diff(
+  id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<{ changes: boolean; replaces?: string[] }> {
+  const result = diffByTable(trainingFileDiffTable, olds, news);
+  const adopt = news.adoptFileId;
+  const current = typeof olds.fileId === "string" ? olds.fileId : id;
+  if (adopt !== undefined && (isUnknown(adopt) || adopt !== current)) {
+    return { changes: true, replaces: [...(result.replaces ?? []), "adoptFileId"] };
+  }
+  if (adopt === current && result.replaces !== undefined) {
+    // A replacement would "adopt" the very file it is about to delete.
+    throw new Error(
+      `${prefix(String(news.logicalName))}: ${result.replaces.join(", ")} changed, which needs a new upload, but ` +
+        `adoptFileId still names the current file ${current}. Fix: remove adoptFileId (the file is managed ` +
+        `already); the new content is then uploaded and ${current} deleted.`,
+    );
+  }
+  return result;
+}
+
+async function create(
+  raw: Record<string, unknown>,
+  ctx: ProviderContext,
+): Promise<{ id: string; outs: Record<string, unknown> }> {
+  const inputs = pickChecked(raw);
+  const file =
+    inputs.adoptFileId !== undefined
+      ? await adopt(inputs.adoptFileId, inputs, ctx)
+      : await awaitProcessing(await uploadFile(inputs, ctx), inputs, ctx, true);
+  return { id: file.id, outs: outputsFor(inputs, file) };
+}
+
+async function adopt(
+  fileId: string,
+  inputs: TrainingFileCheckedInputs,
+  ctx: ProviderContext,
+): Promise<WireFile> {
+  const who = prefix(inputs.logicalName);
+  let file: WireFile;
+  try {
+    file = await ctx.client().files.get(fileId);
+  } catch (e) {
+    if (isNotFound(e)) {
+      throw new Error(
+        `${who}: adoptFileId = ${fileId}: no such file on Together. Fix: use an id from the Together file list ` +
+          `(\`together files list\`), or remove adoptFileId to upload ${inputs.source}.`,
+      );
+    }
+    throw e;
+  }
+  if (file.bytes !== inputs.bytes) {
+    throw new Error(
+      `${who}: adoptFileId = ${fileId} has ${file.bytes} bytes but source ${inputs.source} has ${inputs.bytes}: ` +
+        `they are not the same dataset. Fix: point source at the file that was uploaded as ${fileId}, or remove ` +
+        `adoptFileId to upload ${inputs.source} as a new file.`,
+    );
+  }
+  if (file.purpose !== inputs.purpose) {
+    throw new Error(
+      `${who}: adoptFileId = ${fileId} has purpose "${file.purpose}" but purpose is "${inputs.purpose}". ` +
+        `Fix: set purpose to "${file.purpose}", or remove adoptFileId to upload a new file.`,
+    );
+  }
+  if (file.filename !== inputs.fileName) {
+    ctx.log.warn(
+      `${who}: adopted ${fileId} is named "${file.filename}" on Together; state records fileName ` +
+        `"${inputs.fileName}" (set fileName to "${file.filename}" to make them agree).`,
+    );
+  }
+  ctx.log.info(`${who}: adopted ${fileId} (${file.filename}, ${file.bytes} bytes)`);
+  return awaitProcessing(file, inputs, ctx, false);
+}
+
+async function read(
+  id: string,
+  props: Record<string, unknown>,
+  ctx: ProviderContext,
+): Promise<{ id: string; props?: Record<string, unknown> }> {
+  let file: WireFile;
+  try {
+    file = await ctx.client().files.get(id);
+  } catch (e) {
+    if (isNotFound(e)) return { id: "" };
+    throw e;
+  }
+  const refreshed: Record<string, unknown> = { ...props, bytes: file.bytes, schemaVersion: SCHEMA_VERSION };
+  if (file.processing_status !== undefined) refreshed.processingStatus = file.processing_status;
+  return { id, props: refreshed };
+}
+
+async function update(
+  _id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<{ outs: Record<string, unknown> }> {
+  // Only bookkeeping fields update in place: the remote file is untouched.
+  const outs: Record<string, unknown> = {
+    ...pickChecked(news),
+    fileId: olds.fileId,
+    createdAt: olds.createdAt,
+    schemaVersion: SCHEMA_VERSION,
+  };
+  if (olds.processingStatus !== undefined) outs.processingStatus = olds.processingStatus;
+  return { outs };
+}
+
+async function remove(id: string, _props: Record<string, unknown>, ctx: ProviderContext): Promise<void> {
+  try {
+    await ctx.client().files.delete(id);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+export const lifecycle: ResourceLifecycle = { check, diff, create, read, update, delete: remove };

@@ -1,0 +1,128 @@
+// Getting a dataset onto Together: stream it up, then wait for Together's own validation. A file
+// Together rejects is deleted again, so a failed create leaves nothing behind.
+import * as fs from "node:fs";
+import { isNotFound, type WireFile } from "../../client";
+import type { ProviderContext } from "../../shared/types";
+import { isWaitFailed, waitFor } from "../../shared/wait";
+import { PartialFailureError } from "../../shared/partial-failure";
+import { prefix } from "./inspect-source";
+import type { TrainingFileCheckedInputs } from "./schema";
+import { outputsFor } from "./outputs";
+
+/** Together's validation of a large file takes minutes; past this the file is kept and the next up resumes. */
+export const PROCESSING_TIMEOUT_MS = 30 * 60_000;
+/** At most one progress line per this many ms (plus the last one). */
+const PROGRESS_EVERY_MS = 2_000;
+
+const PROCESSING_DONE = new Set(["COMPLETED"]);
+const PROCESSING_FAILED = new Set(["FAILED", "INVALID_FORMAT"]);
+
+export async function uploadFile(inputs: TrainingFileCheckedInputs, ctx: ProviderContext): Promise<WireFile> {
+  const who = prefix(inputs.logicalName);
+  const size = (await fs.promises.stat(inputs.sourcePath)).size;
+  // The file was hashed and validated in check(); a different size means it changed since.
+  if (size !== inputs.bytes) {
+    throw new Error(
+      `${who}: ${inputs.source} changed while the update ran (${inputs.bytes} bytes when checked, ${size} now). ` +
+        `Fix: run the update again once the file is final.`,
+    );
+  }
+  const client = ctx.client();
+  const progress = progressLogger(who, inputs.fileName, ctx);
+  ctx.log.info(`${who}: uploading ${inputs.fileName} (${formatBytes(inputs.bytes)})`);
+  try {
+    const file = await client.files.upload({
+      path: inputs.sourcePath,
+      fileName: inputs.fileName,
+      purpose: inputs.purpose,
+      fileType: inputs.fileType,
+      onProgress: progress,
+    });
+    progress(inputs.bytes, inputs.bytes, true);
+    return file;
+  } catch (e) {
+    // The client has already aborted the multipart upload or deleted the half-made file.
+    throw new Error(`${who}: uploading ${inputs.fileName} failed: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Waits until Together has validated the file. `owned`: delete the file if Together rejects it. */
+export async function awaitProcessing(
+  file: WireFile,
+  inputs: TrainingFileCheckedInputs,
+  ctx: ProviderContext,
+  owned: boolean,
+): Promise<WireFile> {
+  if (file.processing_status === undefined || PROCESSING_DONE.has(file.processing_status)) return file;
+  const who = prefix(inputs.logicalName);
+  const client = ctx.client();
+  let last = file;
+  try {
+    return await waitFor<WireFile>({
+      what: `Together to validate ${inputs.fileName} (${file.id})`,
+      poll: async () => (last = await client.files.get(file.id)),
+      done: (f) => f.processing_status === undefined || PROCESSING_DONE.has(f.processing_status),
+      failed: (f) =>
+        f.processing_status !== undefined && PROCESSING_FAILED.has(f.processing_status)
+          ? (f.validation_report?.error ?? `processing status ${f.processing_status}`)
+          : undefined,
+      describe: (f) => `processing status ${f.processing_status ?? "unknown"}`,
+      timeoutMs: PROCESSING_TIMEOUT_MS,
+      timeScale: ctx.timeScale,
+    });
+  } catch (e) {
+    if (isWaitFailed(e)) {
+      if (owned) await deleteQuietly(file.id, ctx);
+      const fate = owned ? "The file was deleted" : "The file was left as it is";
+      throw new Error(
+        `${who}: Together rejected ${inputs.fileName} (${file.id}): ${e.reason}. ${fate}. ` +
+          `Fix: correct the dataset (run \`pulumi-together check ${inputs.source}\`) and run the update again.`,
+      );
+    }
+    // The file exists and may still pass: keep it in state so the next up does not upload a second copy.
+    throw new PartialFailureError(file.id, outputsFor(inputs, last), [`${who}: ${(e as Error).message}`]);
+  }
+}
+
+export async function deleteQuietly(id: string, ctx: ProviderContext): Promise<void> {
+  try {
+    await ctx.client().files.delete(id);
+  } catch (e) {
+    if (!isNotFound(e)) ctx.log.warn(`could not delete file ${id}: ${(e as Error).message}`);
+  }
+}
+
+function progressLogger(
+  who: string,
+  fileName: string,
+  ctx: ProviderContext,
+): (sent: number, total: number, final?: boolean) => void {
+  const started = Date.now();
+  let lastLog = started;
+  let finished = false;
+  return (sent, total, final = false) => {
+    const now = Date.now();
+    if (finished || (!final && now - lastLog < PROGRESS_EVERY_MS)) return;
+    lastLog = now;
+    finished = final;
+    const seconds = Math.max((now - started) / 1000, 0.001);
+    const pct = total > 0 ? Math.floor((sent / total) * 100) : 100;
+    const rate = sent / 1e6 / seconds;
+    ctx.log.info(
+      `${who}: ${final ? "uploaded" : "uploading"} ${fileName}: ${formatBytes(sent)} of ${formatBytes(total)} ` +
+        `(${pct}%), ${rate.toFixed(1)} MB/s`,
+    );
+  };
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
