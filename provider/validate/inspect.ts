@@ -1,0 +1,198 @@
+// inspectTrainingFile: stat, consult the cache, then one streaming pass that hashes and validates.
+import { createHash } from "node:crypto";
+import { promises as fs, type Stats } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { cacheEntryPath, readCachedReport, writeCachedReport } from "./cache";
+import { CsvChecker } from "./csv-check";
+import { IssueCollector, problem } from "./issues";
+import { JsonlChecker } from "./jsonl-check";
+import { DEFAULT_MAX_ERRORS, GIB, MAX_FILE_SIZE_BYTES, MAX_FILE_SIZE_GIB, READ_CHUNK_BYTES } from "./limits";
+import { checkParquet } from "./parquet-check";
+import { type ChunkConsumer, readThrough } from "./read-through";
+import { type DatasetFormat, type FileReport, type InspectOptions } from "./types";
+
+export const DEFAULT_CACHE_DIR = path.join(os.tmpdir(), "pulumi-together", "inspect-cache");
+
+interface Settings {
+  purpose: string;
+  check: boolean;
+  maxErrors: number;
+}
+
+export async function inspectTrainingFile(filePath: string, opts: InspectOptions = {}): Promise<FileReport> {
+  const settings: Settings = {
+    purpose: opts.purpose ?? "fine-tune",
+    check: opts.check ?? true,
+    maxErrors: opts.maxErrors ?? DEFAULT_MAX_ERRORS,
+  };
+  if (!Number.isInteger(settings.maxErrors) || settings.maxErrors < 1) {
+    throw new RangeError(`maxErrors must be a positive integer, got ${settings.maxErrors}`);
+  }
+  let stats: Stats;
+  try {
+    stats = await fs.stat(filePath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const what =
+      code === "ENOENT" || code === "ENOTDIR"
+        ? `file not found at ${path.resolve(filePath)}`
+        : `cannot be read (${code ?? String(err)})`;
+    return unreadable(filePath, problem(what, `check the path (relative paths start at ${process.cwd()})`));
+  }
+  if (!stats.isFile()) {
+    return unreadable(filePath, problem(`${path.resolve(filePath)} is not a regular file`, "name a file"));
+  }
+  const cacheDir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
+  const entry =
+    cacheDir === false
+      ? undefined
+      : cacheEntryPath(cacheDir, {
+          realpath: await fs.realpath(filePath),
+          size: stats.size,
+          mtimeMs: stats.mtimeMs,
+          ino: stats.ino,
+          ...settings,
+        });
+  if (entry !== undefined) {
+    const cached = await readCachedReport(entry);
+    if (cached) return { ...cached, file: filePath };
+  }
+  const fh = await fs.open(filePath, "r");
+  try {
+    const report = await scan(fh, filePath, stats.size, settings);
+    const after = await fh.stat();
+    // A file written to while it was read gives a report of no particular version: do not keep it.
+    if (entry !== undefined && after.size === stats.size && after.mtimeMs === stats.mtimeMs) {
+      await writeCachedReport(entry, report);
+    }
+    return report;
+  } finally {
+    await fh.close();
+  }
+}
+
+function unreadable(filePath: string, p: ReturnType<typeof problem>): FileReport {
+  const issues = new IssueCollector(path.basename(filePath), 1);
+  issues.add(p);
+  return {
+    file: filePath,
+    ok: false,
+    bytes: 0,
+    sha256: "",
+    fileType: fileTypeOf(filePath),
+    format: undefined,
+    numSamples: 0,
+    errors: issues.finish(),
+    omittedErrors: 0,
+  };
+}
+
+function fileTypeOf(filePath: string): FileReport["fileType"] {
+  switch (path.extname(filePath)) {
+    case ".jsonl":
+      return "jsonl";
+    case ".parquet":
+      return "parquet";
+    case ".csv":
+      return "csv";
+    default:
+      return undefined;
+  }
+}
+
+async function scan(
+  fh: fs.FileHandle,
+  filePath: string,
+  size: number,
+  settings: Settings,
+): Promise<FileReport> {
+  const issues = new IssueCollector(path.basename(filePath), settings.maxErrors);
+  const hash = createHash("sha256");
+  const fileType = fileTypeOf(filePath);
+  const plan = settings.check ? planChecks(fileType, size, settings.purpose, issues) : {};
+  const bytes = await readThrough(fh, hash, plan.jsonl?.consume ?? plan.csv?.consume, READ_CHUNK_BYTES);
+
+  let format: DatasetFormat | undefined;
+  let numSamples = 0;
+  if (plan.jsonl) {
+    format = plan.jsonl.format;
+    numSamples = plan.jsonl.lines;
+  } else if (plan.csv) {
+    numSamples = plan.csv.records;
+  } else if (plan.parquet) {
+    const facts = await checkParquet(fh, bytes, issues);
+    if (facts.readable) format = "tokenized";
+    numSamples = facts.rows;
+  }
+  const errors = issues.finish();
+  return {
+    file: filePath,
+    ok: issues.count === 0,
+    bytes,
+    sha256: hash.digest("hex"),
+    fileType,
+    format,
+    numSamples,
+    errors,
+    omittedErrors: issues.omitted,
+  };
+}
+
+interface Plan {
+  jsonl?: JsonlChecker;
+  csv?: CsvChecker & { consume: ChunkConsumer };
+  parquet?: true;
+}
+
+/** Whole-file rules (size, extension, purpose), and which content checker runs during the pass. */
+function planChecks(
+  fileType: FileReport["fileType"],
+  size: number,
+  purpose: string,
+  issues: IssueCollector,
+): Plan {
+  if (size > MAX_FILE_SIZE_BYTES) {
+    issues.add(
+      problem(
+        `the file is ${(size / GIB).toFixed(3)} GiB, over Together's ${MAX_FILE_SIZE_GIB} GiB limit`,
+        "split the data into smaller files",
+      ),
+    );
+  } else if (size === 0) {
+    issues.add(problem("the file is empty", "write at least one training example"));
+    return {};
+  }
+  const evalPurpose = purpose === "eval";
+  switch (fileType) {
+    case "jsonl":
+      return { jsonl: new JsonlChecker(issues, !evalPurpose) };
+    case "parquet":
+      if (evalPurpose) {
+        issues.add(
+          problem("Parquet files are not supported for purpose eval", "use .jsonl or .csv for eval data"),
+        );
+        return {};
+      }
+      return { parquet: true };
+    case "csv":
+      if (!evalPurpose) {
+        issues.add(
+          problem(
+            `CSV files are not supported for purpose ${purpose}`,
+            "convert the data to .jsonl (or tokenized .parquet); CSV is accepted only for purpose eval",
+          ),
+        );
+        return {};
+      }
+      return { csv: new CsvChecker(issues) };
+    default:
+      issues.add(
+        problem(
+          `unsupported file extension "${path.extname(issues.fileName) || "(none)"}"; supported: .jsonl, .parquet${evalPurpose ? ", .csv" : ""}`,
+          "save text datasets as .jsonl or tokenized data as .parquet, with that extension",
+        ),
+      );
+      return {};
+  }
+}

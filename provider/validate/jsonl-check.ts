@@ -1,0 +1,144 @@
+// JSONL: split complete lines out of each chunk, check UTF-8 once per chunk, parse and apply the row rules.
+import { isUtf8 } from "node:buffer";
+import { isPlainObject } from "./describe";
+import { type IssueCollector, problem, type Problem } from "./issues";
+import { checkRow, detectFormat, type JsonlFormat, notAnObject } from "./line-rules";
+
+const NEWLINE = 10;
+
+export class JsonlChecker {
+  lines = 0;
+  format: JsonlFormat | undefined;
+  private formatLine = 0;
+
+  /** `formats: false` (purpose eval) checks only UTF-8 and one JSON object per line, as Together does. */
+  constructor(
+    private readonly issues: IssueCollector,
+    private readonly formats: boolean,
+  ) {}
+
+  readonly consume = (buf: Buffer, end: number, eof: boolean): number => {
+    let regionEnd = end;
+    if (!eof) {
+      // '\n' never occurs inside a multi-byte UTF-8 sequence, so cutting after it keeps characters whole.
+      const nl = end === 0 ? -1 : buf.lastIndexOf(NEWLINE, end - 1);
+      if (nl < 0) return 0;
+      regionEnd = nl + 1;
+    }
+    if (regionEnd === 0) return 0;
+    const region = buf.subarray(0, regionEnd);
+    if (isUtf8(region)) {
+      this.textLines(region.toString("utf8"));
+    } else {
+      this.byteLines(region);
+    }
+    return regionEnd;
+  };
+
+  private textLines(text: string): void {
+    const n = text.length;
+    let start = 0;
+    while (start < n) {
+      let nl = text.indexOf("\n", start);
+      if (nl < 0) nl = n;
+      this.line(text.slice(start, nl));
+      start = nl + 1;
+    }
+  }
+
+  /** Slow path for a chunk with invalid UTF-8: find the bad lines, check the others. */
+  private byteLines(region: Buffer): void {
+    const n = region.length;
+    let start = 0;
+    while (start < n) {
+      let nl = region.indexOf(NEWLINE, start);
+      if (nl < 0) nl = n;
+      const bytes = region.subarray(start, nl);
+      if (isUtf8(bytes)) {
+        this.line(bytes.toString("utf8"));
+      } else {
+        this.issues.add(
+          problem(
+            `the line is not valid UTF-8 (first bad byte at column ${firstBadByte(bytes) + 1})`,
+            "re-save the file as UTF-8",
+          ),
+          ++this.lines,
+        );
+      }
+      start = nl + 1;
+    }
+  }
+
+  private line(text: string): void {
+    const lineNo = ++this.lines;
+    let row: unknown;
+    try {
+      row = JSON.parse(text);
+    } catch (err) {
+      this.issues.add(parseProblem(text, err), lineNo);
+      return;
+    }
+    if (!isPlainObject(row)) {
+      this.issues.add(notAnObject(row), lineNo);
+      return;
+    }
+    if (!this.formats) return;
+    const format = detectFormat(row);
+    if (typeof format !== "string") {
+      this.issues.add(format, lineNo);
+      return;
+    }
+    if (this.format === undefined) {
+      this.format = format;
+      this.formatLine = lineNo;
+    } else if (format !== this.format) {
+      this.issues.add(
+        problem(
+          `the row is in the ${format} format but line ${this.formatLine} is in the ${this.format} format`,
+          "use one dataset format for every line of the file",
+        ),
+        lineNo,
+      );
+      return;
+    }
+    const found = checkRow(row, format);
+    if (found) this.issues.add(found, lineNo);
+  }
+}
+
+function parseProblem(text: string, err: unknown): Problem {
+  if (text.trim() === "") {
+    return problem("the line is empty", "remove blank lines; every line must be one JSON object");
+  }
+  if (text.charCodeAt(0) === 0xfeff) {
+    return problem("the file starts with a UTF-8 byte order mark", "save the file as UTF-8 without BOM");
+  }
+  const detail = err instanceof Error ? err.message : String(err);
+  return problem(
+    `invalid JSON (${detail})`,
+    "write each example as one complete JSON object on a single line",
+  );
+}
+
+/** Offset of the first byte that does not start a valid UTF-8 sequence. */
+function firstBadByte(bytes: Buffer): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i] ?? 0;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const length =
+      lead >= 0xc2 && lead <= 0xdf
+        ? 2
+        : lead >= 0xe0 && lead <= 0xef
+          ? 3
+          : lead >= 0xf0 && lead <= 0xf4
+            ? 4
+            : 0;
+    if (length === 0 || !isUtf8(bytes.subarray(i, i + length))) return i;
+    i += length;
+  }
+  return i;
+}
