@@ -15,7 +15,10 @@ export function failure(property: string, reason: string): CheckFailure {
 export interface SchemaCheck<T> {
   /** The parsed inputs, with every skipped unknown field put back as the sentinel; absent on failure. */
   value?: T;
-  /** What `check` should return as inputs: `value` when parsing succeeded, else the news unchanged. */
+  /**
+   * What `check` should return as inputs: `value` when parsing succeeded, else the news unchanged (also in
+   * preview when a required field is unknown: then no defaults are applied, and diff sees the unknown anyway).
+   */
   inputs: Record<string, unknown>;
   failures: CheckFailure[];
 }
@@ -44,7 +47,7 @@ export function checkWithSchema<T>(
   const prefix = name === undefined ? kind : `${kind} "${name}"`;
   const byPath = new Map<string, { path: Path; problems: string[] }>();
   for (const issue of parsed.error.issues) {
-    for (const { path, problem } of describeIssue(issue)) {
+    for (const { path, problem } of describeIssue(issue, stripped)) {
       if (unknownPaths.some((u) => isPrefix(u, path) || isPrefix(path, u))) continue;
       const key = formatPath(path);
       const entry = byPath.get(key) ?? { path, problems: [] };
@@ -62,20 +65,22 @@ export function checkWithSchema<T>(
   return { inputs: news, failures };
 }
 
-function describeIssue(issue: Issue): { path: Path; problem: string }[] {
+function describeIssue(issue: Issue, root: unknown): { path: Path; problem: string }[] {
   const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
   const where = formatPath(path) || "the arguments";
   switch (issue.code) {
-    case "invalid_type":
-      if (issue.expected === "nonoptional" || issue.expected === "undefined" || issue.input === undefined) {
+    case "invalid_type": {
+      const input = valueAt(root, path);
+      if (issue.expected === "nonoptional" || input === undefined) {
         return [{ path, problem: `is required but not set. Fix: set ${where}` }];
       }
       return [
         {
           path,
-          problem: `is ${describeType(issue.input)}, allowed ${article(issue.expected)}. Fix: give ${where} ${article(issue.expected)} value`,
+          problem: `is ${describeType(input)}, allowed ${article(issue.expected)}. Fix: give ${where} ${article(issue.expected)} value`,
         },
       ];
+    }
     case "too_small":
       return [{ path, problem: sizeProblem(issue, "small", where) }];
     case "too_big":

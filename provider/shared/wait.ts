@@ -77,10 +77,19 @@ export async function waitFor<T>(o: WaitOptions<T>): Promise<T> {
         t,
       );
     }
-    const jittered = delay * (1 - JITTER + Math.random() * 2 * JITTER);
-    await sleep(Math.min(jittered, remaining));
-    delay = Math.min(delay * BACKOFF_FACTOR, maxDelay);
+    await sleep(Math.min(withJitter(delay, Math.random()), remaining));
+    delay = nextDelay(delay, maxDelay);
   }
+}
+
+/** The delay after `delayMs`: 1.5x, capped. */
+export function nextDelay(delayMs: number, maxDelayMs: number): number {
+  return Math.min(delayMs * BACKOFF_FACTOR, maxDelayMs);
+}
+
+/** +-20% so many resources polling at once do not fall into step; `random` is in [0, 1). */
+export function withJitter(delayMs: number, random: number): number {
+  return delayMs * (1 - JITTER + random * 2 * JITTER);
 }
 
 export function formatDuration(ms: number): string {
