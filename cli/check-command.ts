@@ -1,0 +1,81 @@
+// `pulumi-together check FILE...`: Together's file check, locally, before anything is uploaded.
+import { type Command, InvalidArgumentError } from "commander";
+import { type FileReport, inspectTrainingFile } from "../provider/validate";
+
+/** Where the command writes and how it reports its exit status; tests capture both. */
+export interface CheckIo {
+  out(text: string): void;
+  setExitCode(code: number): void;
+}
+
+const processIo: CheckIo = {
+  out: (text) => process.stdout.write(text),
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+};
+
+interface CheckCommandOptions {
+  json?: boolean;
+  purpose: string;
+  maxErrors: number;
+  cache: boolean;
+}
+
+export function registerCheckCommand(program: Command, io: CheckIo = processIo): void {
+  program
+    .command("check")
+    .description(
+      "Check training files with Together's file rules (JSONL formats, Parquet columns) and hash them.",
+    )
+    .argument("<files...>", "training files (.jsonl, .parquet; .csv for --purpose eval)")
+    .option("--json", "print one JSON report per file, one per line")
+    .option("--purpose <purpose>", "Together file purpose (fine-tune or eval)", "fine-tune")
+    .option("--max-errors <n>", "failures to report per file", parsePositiveInt, 20)
+    .option("--no-cache", "re-read files even when a cached report matches")
+    .action(async (files: string[], options: CheckCommandOptions) => {
+      const reports: FileReport[] = [];
+      for (const file of files) {
+        reports.push(
+          await inspectTrainingFile(file, {
+            purpose: options.purpose,
+            maxErrors: options.maxErrors,
+            ...(options.cache ? {} : { cacheDir: false }),
+          }),
+        );
+      }
+      io.out(options.json ? formatJson(reports) : formatHuman(reports));
+      io.setExitCode(reports.every((r) => r.ok) ? 0 : 1);
+    });
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+}
+
+function formatHuman(reports: FileReport[]): string {
+  return reports
+    .map((r) => {
+      if (r.ok) {
+        return `ok ${r.file}: ${r.format ?? r.fileType ?? "data"}, ${r.numSamples} ${r.numSamples === 1 ? "sample" : "samples"}\n`;
+      }
+      const lines = [`FAIL ${r.file}`, ...r.errors.map((e) => `  ${e.message}`)];
+      return `${lines.join("\n")}\n`;
+    })
+    .join("\n");
+}
+
+function formatJson(reports: FileReport[]): string {
+  const wire = reports.map((r) => ({
+    file: r.file,
+    ok: r.ok,
+    format: r.format ?? null,
+    num_samples: r.numSamples,
+    bytes: r.bytes,
+    sha256: r.sha256,
+    errors: r.errors.map((e) => ({ line: e.line ?? null, message: e.message })),
+  }));
+  return wire.map((w) => `${JSON.stringify(w)}\n`).join("");
+}
