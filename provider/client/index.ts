@@ -1,0 +1,25 @@
+export * from "./client";
+export * from "./errors";
+export * from "./retry";
+export * from "./redact";
+export { isLoopbackHost, isSecureUrl, parseBaseUrl } from "./base-url";
+export { type ApiCall, type ExternalCall, type RawResponse, Transport, apiMessageOf } from "./transport";
+export { FilesApi } from "./files";
+export { FineTunesApi, fineTuneCreateBody } from "./fine-tunes";
+export { EndpointsApi } from "./endpoints";
+export { HardwareApi } from "./hardware";
+export { ModelsApi } from "./models";
+export {
+  DEFAULT_UPLOAD_TIMEOUT_MS,
+  GiB,
+  MAX_PARTS,
+  MAX_UPLOAD_BYTES,
+  MIN_PART_BYTES,
+  MULTIPART_THRESHOLD_BYTES,
+  MiB,
+  PARTS_IN_FLIGHT,
+  TARGET_PART_BYTES,
+  type UploadOptions,
+  planParts,
+} from "./uploads";
+export * from "./wire";
