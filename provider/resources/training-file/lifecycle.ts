@@ -151,7 +151,7 @@ async function read(
     throw e;
   }
   const refreshed: Record<string, unknown> = { ...props, bytes: file.bytes, schemaVersion: SCHEMA_VERSION };
-  if (file.processing_status !== undefined) refreshed.processingStatus = file.processing_status;
+  if (file.processing_status != null) refreshed.processingStatus = file.processing_status;
   return { id, props: refreshed };
 }
 

@@ -34,6 +34,6 @@ export function outputsFor(inputs: TrainingFileCheckedInputs, file: WireFile): T
     createdAt: new Date(file.created_at * 1000).toISOString(),
     schemaVersion: SCHEMA_VERSION,
   };
-  if (file.processing_status !== undefined) outs.processingStatus = file.processing_status;
+  if (file.processing_status != null) outs.processingStatus = file.processing_status;
   return outs;
 }

@@ -53,7 +53,7 @@ export async function awaitProcessing(
   ctx: ProviderContext,
   owned: boolean,
 ): Promise<WireFile> {
-  if (file.processing_status === undefined || PROCESSING_DONE.has(file.processing_status)) return file;
+  if (file.processing_status == null || PROCESSING_DONE.has(file.processing_status)) return file;
   const who = prefix(inputs.logicalName);
   const client = ctx.client();
   let last = file;
@@ -61,9 +61,9 @@ export async function awaitProcessing(
     return await waitFor<WireFile>({
       what: `Together to validate ${inputs.fileName} (${file.id})`,
       poll: async () => (last = await client.files.get(file.id)),
-      done: (f) => f.processing_status === undefined || PROCESSING_DONE.has(f.processing_status),
+      done: (f) => f.processing_status == null || PROCESSING_DONE.has(f.processing_status),
       failed: (f) =>
-        f.processing_status !== undefined && PROCESSING_FAILED.has(f.processing_status)
+        f.processing_status != null && PROCESSING_FAILED.has(f.processing_status)
           ? (f.validation_report?.error ?? `processing status ${f.processing_status}`)
           : undefined,
       describe: (f) => `processing status ${f.processing_status ?? "unknown"}`,
