@@ -15,7 +15,7 @@ function sequence<T>(values: T[]): () => Promise<T> {
 describe("waitFor", () => {
   it("returns the first done state, reporting progress for the others", async () => {
     const progress: string[] = [];
-    const result = await waitFor({
+    const result = await waitFor<string>({
       what: "job to finish",
       poll: sequence(["queued", "running", "done"]),
       done: (s) => s === "done",
@@ -28,7 +28,7 @@ describe("waitFor", () => {
   });
 
   it("fails fast on a terminal state with the reason and the last state", async () => {
-    const err = await waitFor({
+    const err = await waitFor<{ s: string; msg?: string }>({
       what: "job ft-1 to finish",
       poll: sequence([{ s: "running" }, { s: "error", msg: "OOM" }]),
       done: (t) => t.s === "done",
