@@ -1,0 +1,120 @@
+// DedicatedEndpoint inputs (zod), the normalized spec the lifecycle works with, the outputs shape and
+// the replace-vs-update table.
+import { z } from "zod";
+import type { DiffTable } from "../../shared/diff";
+
+export const KIND = "DedicatedEndpoint";
+
+/** States a program may declare. */
+export const DESIRED_STATES = ["STARTED", "STOPPED"] as const;
+export type DesiredState = (typeof DESIRED_STATES)[number];
+
+/** Together's endpoint state enum (plus `FAILED`, which the legacy Python SDK also accepts). */
+export type LiveState = "PENDING" | "STARTING" | "STARTED" | "STOPPING" | "STOPPED" | "ERROR" | "FAILED";
+
+export const HARDWARE_ID = /^[1-9][0-9]*x_[a-z0-9]+(_[a-z0-9]+)+$/;
+export const DISPLAY_NAME = /^[A-Za-z0-9 ._-]{1,100}$/;
+export const ENDPOINT_ID = /^endpoint-[A-Za-z0-9-]+$/;
+const AVAILABILITY_ZONE = /^[a-z0-9][a-z0-9-]*$/;
+
+export const DEFAULT_INACTIVE_TIMEOUT_MINUTES = 60;
+export const DEFAULT_TIMEOUT_MINUTES = 60;
+export const MAX_TIMEOUT_MINUTES = 1440;
+
+export const autoscalingSchema = z.object({
+  minReplicas: z.number().int().min(0).optional(),
+  maxReplicas: z.number().int().min(1).optional(),
+});
+
+/** What the SDK sends (after its own defaulting of `displayName`). Extra keys (`__provider`, computed
+ *  fields from earlier checks) are stripped. */
+export const dedicatedEndpointInputsSchema = z.object({
+  logicalName: z.string().optional(),
+  model: z.string().min(1),
+  hardware: z.string().regex(HARDWARE_ID),
+  autoscaling: autoscalingSchema.optional(),
+  displayName: z.string().regex(DISPLAY_NAME),
+  state: z.enum(DESIRED_STATES).optional(),
+  inactiveTimeoutMinutes: z.number().int().min(0).optional(),
+  disableSpeculativeDecoding: z.boolean().optional(),
+  availabilityZone: z.string().regex(AVAILABILITY_ZONE).optional(),
+  waitForReady: z.boolean().optional(),
+  timeoutMinutes: z.number().int().min(1).max(MAX_TIMEOUT_MINUTES).optional(),
+  maxHourlyPriceUsd: z.number().positive().optional(),
+  adoptEndpointId: z.string().regex(ENDPOINT_ID).optional(),
+});
+
+export type DedicatedEndpointInputs = z.input<typeof dedicatedEndpointInputsSchema>;
+
+/** Inputs with every default applied: what check returns, and what create/update/diff see. */
+export interface DedicatedEndpointSpec {
+  logicalName: string;
+  model: string;
+  hardware: string;
+  autoscaling: { minReplicas: number; maxReplicas: number };
+  displayName: string;
+  state: DesiredState;
+  inactiveTimeoutMinutes: number;
+  disableSpeculativeDecoding: boolean;
+  availabilityZone?: string;
+  waitForReady: boolean;
+  timeoutMinutes: number;
+  maxHourlyPriceUsd?: number;
+  adoptEndpointId?: string;
+  /** Computed by check when the hardware price is known; create looks it up otherwise. */
+  hourlyPriceUsd?: number;
+}
+
+export interface DedicatedEndpointOutputs extends Omit<DedicatedEndpointSpec, "state" | "hourlyPriceUsd"> {
+  endpointId: string;
+  /** Inference model string (`model` in chat/completions calls). */
+  name: string;
+  /** The declared state once reached or tolerated (see the drift policy in lifecycle.ts); the observed
+   *  state while the endpoint has not converged (a resumed wait, a drift, an error). */
+  state: DesiredState | LiveState;
+  /** The state Together reported at the last create/update/refresh. */
+  liveState: LiveState;
+  hourlyPriceUsd: number;
+  createdAt: string;
+  schemaVersion: number;
+}
+
+/** Fields absent here are ignored by diff: `logicalName`, `hourlyPriceUsd` (derived), outputs, and
+ *  `adoptEndpointId` (handled in diff: only a change to a *different* endpoint id replaces). */
+export const diffTable: DiffTable = {
+  model: "replace",
+  hardware: "replace",
+  availabilityZone: "replace",
+  disableSpeculativeDecoding: "replace",
+  autoscaling: "update",
+  displayName: "update",
+  state: "update",
+  inactiveTimeoutMinutes: "update",
+  waitForReady: "update",
+  timeoutMinutes: "update",
+  maxHourlyPriceUsd: "update",
+};
+
+/** Apply defaults to schema-valid inputs. */
+export function normalizeInputs(
+  v: z.output<typeof dedicatedEndpointInputsSchema>,
+  logicalName: string,
+): DedicatedEndpointSpec {
+  const minReplicas = v.autoscaling?.minReplicas ?? 1;
+  const spec: DedicatedEndpointSpec = {
+    logicalName,
+    model: v.model,
+    hardware: v.hardware,
+    autoscaling: { minReplicas, maxReplicas: v.autoscaling?.maxReplicas ?? Math.max(minReplicas, 1) },
+    displayName: v.displayName,
+    state: v.state ?? "STARTED",
+    inactiveTimeoutMinutes: v.inactiveTimeoutMinutes ?? DEFAULT_INACTIVE_TIMEOUT_MINUTES,
+    disableSpeculativeDecoding: v.disableSpeculativeDecoding ?? false,
+    waitForReady: v.waitForReady ?? true,
+    timeoutMinutes: v.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES,
+  };
+  if (v.availabilityZone !== undefined) spec.availabilityZone = v.availabilityZone;
+  if (v.maxHourlyPriceUsd !== undefined) spec.maxHourlyPriceUsd = v.maxHourlyPriceUsd;
+  if (v.adoptEndpointId !== undefined) spec.adoptEndpointId = v.adoptEndpointId;
+  return spec;
+}

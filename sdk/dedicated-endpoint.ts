@@ -1,0 +1,156 @@
+import * as pulumi from "@pulumi/pulumi";
+import { RESOURCE_MODULE, shells } from "../provider/shell";
+import { defaultDisplayName } from "../provider/resources/dedicated-endpoint/naming";
+
+/** Replica bounds of a {@link DedicatedEndpoint}. Changing them updates the endpoint in place. */
+export interface DedicatedEndpointAutoscaling {
+  /** Fewest replicas kept running (0 or more). Default: `1`. Updates in place. */
+  minReplicas?: pulumi.Input<number>;
+  /** Most replicas Together may scale to (1 or more, at least `minReplicas`); the hourly price is
+   *  computed at this bound. Default: `minReplicas` (at least 1). Updates in place. */
+  maxReplicas?: pulumi.Input<number>;
+}
+
+/** Arguments of a {@link DedicatedEndpoint}. `model`, `hardware`, `availabilityZone` and
+ *  `disableSpeculativeDecoding` **replace** the endpoint (the new one is started before the old one
+ *  is deleted); every other field updates in place. */
+export interface DedicatedEndpointArgs {
+  /**
+   * Model to serve: a catalogue model (`Qwen/Qwen3-8B`) or a fine-tuned model, typically a
+   * FineTuneJob's `outputModelName`. While that output is unknown (preview before the job exists)
+   * the hardware check is skipped. Required. Changing it **replaces** the endpoint.
+   */
+  model: pulumi.Input<string>;
+  /**
+   * Hardware configuration id, `<gpu count>x_<vendor>_<gpu>_<memory>_<link>`, e.g.
+   * `1x_nvidia_h100_80gb_sxm`. It must be offered and available for the model (`GET
+   * /hardware?model=`); otherwise preview fails listing the valid ids with their hourly price.
+   * Required. Changing it **replaces** the endpoint.
+   */
+  hardware: pulumi.Input<string>;
+  /** Replica bounds. Default: `{ minReplicas: 1, maxReplicas: 1 }`. Updates in place. */
+  autoscaling?: pulumi.Input<DedicatedEndpointAutoscaling>;
+  /**
+   * Name shown in Together's console: 1–100 letters, digits, spaces, `.`, `_` or `-`. Default:
+   * `<project>-<stack>-<resource name>` lower-cased to `[a-z0-9-]`, at most 60 characters, with an
+   * 8-hex hash appended whenever that mapping had to change or cut anything, so per-branch stacks never
+   * collide. Updates in place.
+   */
+  displayName?: pulumi.Input<string>;
+  /**
+   * `STARTED` (serving, billed per minute) or `STOPPED` (not billed). Default: `STARTED`. Updates in
+   * place (start or stop). An endpoint stopped by its own inactivity timeout is left stopped by later
+   * runs (see `liveState`); one stopped or started by hand is put back to this state.
+   */
+  state?: pulumi.Input<"STARTED" | "STOPPED">;
+  /**
+   * Minutes without requests after which Together stops the endpoint (billing stops); `0` disables
+   * auto-stop. Always sent explicitly. Default: `60` (Together's documented default). Updates in place.
+   */
+  inactiveTimeoutMinutes?: pulumi.Input<number>;
+  /** Turn speculative decoding off. Default: `false`. Changing it **replaces** the endpoint. */
+  disableSpeculativeDecoding?: pulumi.Input<boolean>;
+  /** Availability zone to deploy in (e.g. `us-central-4b`). Default: Together chooses. Changing it
+   *  **replaces** the endpoint. */
+  availabilityZone?: pulumi.Input<string>;
+  /** Wait until the endpoint reaches `state` before create/update returns. Default: `true`. With
+   *  `false`, create returns once Together accepted the request. Updates in place (no API call). */
+  waitForReady?: pulumi.Input<boolean>;
+  /**
+   * How long to wait for the endpoint to reach `state`, in minutes (1–1440). Default: `60`. On timeout
+   * the endpoint stays in the stack and the next `up` resumes the wait. Pulumi's `customTimeouts` do not
+   * reach dynamic providers; this does. Updates in place (no API call).
+   */
+  timeoutMinutes?: pulumi.Input<number>;
+  /**
+   * Upper bound on the hourly price in US dollars (hardware price × 60 × `maxReplicas`). Preview fails
+   * when the configuration would cost more. Default: no cap. Updates in place (no API call).
+   */
+  maxHourlyPriceUsd?: pulumi.Input<number>;
+  /**
+   * Bring an existing endpoint (`endpoint-…`) under management instead of creating one: its model and
+   * hardware must match, then display name, replicas, state and inactive timeout are brought to these
+   * arguments, and `destroy` deletes it. Pointing it at a different endpoint **replaces**; removing it
+   * changes nothing. Default: none (create).
+   */
+  adoptEndpointId?: pulumi.Input<string>;
+}
+
+/**
+ * A Together dedicated endpoint serving one model on reserved hardware. It bills per minute while
+ * started, used or not: preview shows its hourly price (and fails above `maxHourlyPriceUsd`), `up`
+ * waits until it reaches the declared state, and `destroy` stops and deletes it and confirms it is gone.
+ */
+export class DedicatedEndpoint extends pulumi.dynamic.Resource {
+  /** Together endpoint id (`endpoint-…`); also the resource id. */
+  declare readonly endpointId: pulumi.Output<string>;
+  /** The string clients pass as `model` in inference calls (e.g. `user/Qwen3-8B-1a2b3c4d`). */
+  declare readonly name: pulumi.Output<string>;
+  /** The declared state once reached (or left auto-stopped, see `liveState`); the observed state
+   *  while the endpoint has not converged (`STARTING` after a timed-out wait, `ERROR`). */
+  declare readonly state: pulumi.Output<string>;
+  /** The state Together reported at the last up or refresh: `PENDING`, `STARTING`, `STARTED`,
+   *  `STOPPING`, `STOPPED` or `ERROR`. `STOPPED` under `state: "STARTED"` means auto-stopped. */
+  declare readonly liveState: pulumi.Output<string>;
+  /** US dollars per hour at `maxReplicas`: hardware cents per minute × 60 × `maxReplicas` / 100. */
+  declare readonly hourlyPriceUsd: pulumi.Output<number>;
+  /** When Together created the endpoint, ISO-8601 (UTC). */
+  declare readonly createdAt: pulumi.Output<string>;
+  /** Model served. */
+  declare readonly model: pulumi.Output<string>;
+  /** Hardware configuration id. */
+  declare readonly hardware: pulumi.Output<string>;
+  /** Replica bounds as last applied or observed. */
+  declare readonly autoscaling: pulumi.Output<{ minReplicas: number; maxReplicas: number }>;
+  /** Display name as last applied or observed. */
+  declare readonly displayName: pulumi.Output<string>;
+  /** Inactivity auto-stop in minutes (0 = off), as last applied (Together never returns it). */
+  declare readonly inactiveTimeoutMinutes: pulumi.Output<number>;
+  /** Whether speculative decoding is off, as applied (Together never returns it). */
+  declare readonly disableSpeculativeDecoding: pulumi.Output<boolean>;
+  /** Availability zone as requested, if any (Together never returns it). */
+  declare readonly availabilityZone: pulumi.Output<string | undefined>;
+  /** Whether create/update wait for the declared state. */
+  declare readonly waitForReady: pulumi.Output<boolean>;
+  /** Wait limit in minutes. */
+  declare readonly timeoutMinutes: pulumi.Output<number>;
+  /** The hourly price cap in US dollars, if any. */
+  declare readonly maxHourlyPriceUsd: pulumi.Output<number | undefined>;
+  /** `adoptEndpointId` as given, if any. */
+  declare readonly adoptEndpointId: pulumi.Output<string | undefined>;
+  /** The Pulumi resource name, used in the provider's messages. */
+  declare readonly logicalName: pulumi.Output<string>;
+  /** Version of this resource's state layout. */
+  declare readonly schemaVersion: pulumi.Output<number>;
+
+  constructor(name: string, args: DedicatedEndpointArgs, opts?: pulumi.CustomResourceOptions) {
+    const displayName = args.displayName ?? defaultDisplayName(pulumi.getProject(), pulumi.getStack(), name);
+    super(
+      shells.DedicatedEndpoint,
+      name,
+      {
+        endpointId: undefined,
+        name: undefined,
+        state: undefined,
+        liveState: undefined,
+        hourlyPriceUsd: undefined,
+        createdAt: undefined,
+        autoscaling: undefined,
+        inactiveTimeoutMinutes: undefined,
+        disableSpeculativeDecoding: undefined,
+        availabilityZone: undefined,
+        waitForReady: undefined,
+        timeoutMinutes: undefined,
+        maxHourlyPriceUsd: undefined,
+        adoptEndpointId: undefined,
+        schemaVersion: undefined,
+        ...args,
+        displayName,
+        logicalName: name,
+      },
+      opts,
+      RESOURCE_MODULE,
+      "DedicatedEndpoint",
+    );
+  }
+}
