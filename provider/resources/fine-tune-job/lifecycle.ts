@@ -1,0 +1,303 @@
+// FineTuneJob: a one-shot, paid, immutable training run. Started exactly once, priced before anything is spent,
+// waited on honestly, cancelled when destroyed.
+import { isAmbiguousCreate, isNotFound, type WireFineTune } from "../../client";
+import { checkWithSchema } from "../../shared/check";
+import { canonicalEqual, diffByTable } from "../../shared/diff";
+import { PartialFailureError } from "../../shared/partial-failure";
+import {
+  containsUnknown,
+  isUnknown,
+  type CheckFailure,
+  type ProviderContext,
+  type ResourceLifecycle,
+} from "../../shared/types";
+import { isWaitTimeout, waitFor } from "../../shared/wait";
+import { estimateLine, estimatePrice, gateRefusal, type PriceEstimate } from "./cost-gate";
+import { deprecationWarning } from "./deprecation";
+import { isFailedStatus, isTerminalStatus, satisfies } from "./job-status";
+import { awaitJob, describeJob } from "./job-wait";
+import { limitsFailures, lookUpLimits } from "./limits";
+import { nameOf, subject } from "./messages";
+import { echoInputs, jobOutputs, registerSecrets } from "./outputs";
+import { adoptAfterAmbiguousCreate, snapshotJobIds } from "./reconcile";
+import { createBody } from "./request-body";
+import { crossFieldFailures } from "./rules";
+import { diffTable, fineTuneJobInputs, KIND, TRAINING_FIELDS, type FineTuneJobInputs, type WaitTarget } from "./schema";
+
+/** How long destroy waits for a cancelled job to stop (real time, divided by the time scale). */
+const CANCEL_WAIT_MS = 5 * 60_000;
+const PRICE_FIELDS = ["trainingFile", "validationFile", "model", "fromCheckpoint", "nEpochs", "nEvals", "trainingMethod", "trainingType"];
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Rule failures first (their messages are the most specific), then schema failures on other properties. */
+function merge(rules: CheckFailure[], schema: CheckFailure[]): CheckFailure[] {
+  const seen = new Set(rules.map((f) => f.property));
+  return [...rules, ...schema.filter((f) => !seen.has(f.property))];
+}
+
+/** Whether these checked inputs would start a new job: a create, or a change of any training input. */
+function wouldStartJob(olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
+  if (news.adoptJobId !== undefined) return false;
+  if (olds.trainingFile === undefined) return true;
+  const before = echoInputs(olds);
+  const after = echoInputs(news);
+  return TRAINING_FIELDS.some((f) => !canonicalEqual(before[f], after[f]));
+}
+
+async function checkAgainstModel(
+  ctx: ProviderContext,
+  name: string | undefined,
+  value: Record<string, unknown>,
+): Promise<CheckFailure[]> {
+  const model = value.model;
+  if (typeof model !== "string" || isUnknown(model) || value.fromCheckpoint !== undefined) return [];
+  const lookup = await lookUpLimits(ctx, model);
+  if (lookup.kind === "unavailable") {
+    ctx.log.warn(`${subject(name)}: could not check ${model}'s limits (${lookup.why}); Together will check them at create.`);
+  }
+  return limitsFailures(name, value, lookup);
+}
+
+/** The preview half of the cost gate: a refusal becomes a check failure, the estimate goes into the inputs. */
+async function previewGate(
+  ctx: ProviderContext,
+  name: string | undefined,
+  value: FineTuneJobInputs,
+): Promise<{ estimate?: number; failure?: CheckFailure }> {
+  if (PRICE_FIELDS.some((f) => containsUnknown(value[f as keyof FineTuneJobInputs]))) {
+    ctx.log.info(`${subject(name)}: the price is estimated at create, once the training file id is known.`);
+    return {};
+  }
+  let est: PriceEstimate;
+  try {
+    est = await estimatePrice(ctx, value);
+  } catch (e) {
+    ctx.log.warn(`${subject(name)}: could not estimate the price at preview (${errorText(e)}); it is checked again at create.`);
+    return {};
+  }
+  ctx.log.info(estimateLine(name, est, value.maxPriceUsd));
+  const refusal = gateRefusal(name, est, value.maxPriceUsd, false);
+  const out: { estimate?: number; failure?: CheckFailure } = {};
+  if (est.priceUsd !== undefined) out.estimate = est.priceUsd;
+  if (refusal !== undefined) {
+    out.failure = { property: est.allowedToProceed === false ? "trainingFile" : "maxPriceUsd", reason: refusal };
+  }
+  return out;
+}
+
+/** The create half of the cost gate: throws before the POST when the job must not start. */
+async function createGate(ctx: ProviderContext, name: string | undefined, i: FineTuneJobInputs): Promise<number | undefined> {
+  let est: PriceEstimate;
+  try {
+    est = await estimatePrice(ctx, i);
+  } catch (e) {
+    if (i.maxPriceUsd === undefined) {
+      ctx.log.warn(`${subject(name)}: could not estimate the price (${errorText(e)}); starting without an estimate.`);
+      return undefined;
+    }
+    throw new Error(
+      `${subject(name)}: cannot start the job: maxPriceUsd is set but the price estimate failed (${errorText(e)}). ` +
+        `Nothing was started. Fix: run \`pulumi up\` again, or remove maxPriceUsd to start without a cap.`,
+    );
+  }
+  ctx.log.info(estimateLine(name, est, i.maxPriceUsd));
+  const refusal = gateRefusal(name, est, i.maxPriceUsd, true);
+  if (refusal !== undefined) throw new Error(refusal);
+  return est.priceUsd;
+}
+
+async function maxLoraRank(ctx: ProviderContext, i: FineTuneJobInputs): Promise<number | undefined> {
+  if (i.trainingType.type !== "lora" || i.trainingType.loraR !== undefined || i.model === undefined) return undefined;
+  const lookup = await lookUpLimits(ctx, i.model);
+  return lookup.kind === "found" ? lookup.limits.lora?.maxRank : undefined;
+}
+
+/** Waits as asked and returns the outputs; any failure after the job exists keeps it in state. */
+async function settle(
+  ctx: ProviderContext,
+  i: FineTuneJobInputs,
+  job: WireFineTune,
+  estimate: unknown,
+): Promise<Record<string, unknown>> {
+  const name = i.logicalName;
+  let last = job;
+  try {
+    const outcome = await awaitJob(ctx, name, job, i.waitFor, i.timeoutMinutes);
+    last = outcome.job;
+    const outs = jobOutputs(i, outcome.job, estimate);
+    if (outcome.kind === "done") return outs;
+    throw new PartialFailureError(job.id, outs, [outcome.message]);
+  } catch (e) {
+    if (e instanceof PartialFailureError) throw e;
+    throw new PartialFailureError(job.id, jobOutputs(i, last, estimate), [
+      `${subject(name)}: fine-tune job ${job.id} exists but waiting for it failed: ${errorText(e)}. ` +
+        `It stays in state; run \`pulumi up\` again to resume waiting.`,
+    ]);
+  }
+}
+
+async function adopt(ctx: ProviderContext, i: FineTuneJobInputs, jobId: string): Promise<WireFineTune> {
+  const who = subject(i.logicalName);
+  let job: WireFineTune;
+  try {
+    job = await ctx.client().fineTunes.get(jobId);
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    throw new Error(
+      `${who}: adoptJobId = "${jobId}": no such fine-tune job on this account. ` +
+        `Fix: set adoptJobId to an id from GET /v1/fine-tunes, or remove it to start a new job.`,
+    );
+  }
+  const differs: string[] = [];
+  if (job.training_file && job.training_file !== i.trainingFile) differs.push(`trainingFile is ${job.training_file}`);
+  if (job.model && i.model !== undefined && job.model !== i.model) differs.push(`model is ${job.model}`);
+  if (differs.length > 0) {
+    ctx.log.warn(`${who}: adopted job ${jobId} differs from the program (${differs.join(", ")}); the job is kept as it is.`);
+  }
+  ctx.log.info(`${who}: adopted existing fine-tune job ${jobId} (${describeJob(job)}); nothing new was started.`);
+  return job;
+}
+
+export const lifecycle: ResourceLifecycle = {
+  async check(olds, news, ctx) {
+    registerSecrets(ctx, news);
+    const name = nameOf(news);
+    const schema = checkWithSchema(KIND, fineTuneJobInputs, news);
+    const view = (schema.value as Record<string, unknown> | undefined) ?? news;
+    const failures = merge(crossFieldFailures(name, view), schema.failures);
+    const inputs: Record<string, unknown> = { ...schema.inputs };
+    if (typeof view.model === "string" && !isUnknown(view.model)) {
+      const warning = deprecationWarning(name, view.model);
+      if (warning !== undefined) ctx.log.warn(warning);
+    }
+    if (failures.length === 0 && schema.value !== undefined) {
+      if (wouldStartJob(olds, inputs)) {
+        failures.push(...(await checkAgainstModel(ctx, name, inputs)));
+        if (failures.length === 0) {
+          const gate = await previewGate(ctx, name, schema.value);
+          if (gate.estimate !== undefined) inputs.estimatedPriceUsd = gate.estimate;
+          if (gate.failure !== undefined) failures.push(gate.failure);
+        }
+      } else if (typeof olds.estimatedPriceUsd === "number") {
+        inputs.estimatedPriceUsd = olds.estimatedPriceUsd;
+      }
+    }
+    return failures.length > 0 ? { inputs, failures } : { inputs };
+  },
+
+  async diff(_id, olds, news, ctx) {
+    registerSecrets(ctx, news);
+    const result = diffByTable(diffTable, olds, echoInputs(news));
+    const status = olds.status;
+    if (result.replaces !== undefined || typeof status !== "string") return result;
+    if (isFailedStatus(status) && olds.adoptJobId === undefined && news.adoptJobId === undefined) {
+      ctx.log.warn(
+        `${subject(nameOf(news))}: fine-tune job ${String(olds.jobId)} ended with status ${status}; this update replaces it with a new job.`,
+      );
+      return { changes: true, replaces: ["status"] };
+    }
+    const target = news.waitFor;
+    if (typeof target === "string" && !isUnknown(target) && !satisfies(status, target as WaitTarget)) {
+      return { changes: true };
+    }
+    return result;
+  },
+
+  async create(raw, ctx) {
+    registerSecrets(ctx, raw);
+    const i = fineTuneJobInputs.parse(raw);
+    const name = i.logicalName;
+    if (i.adoptJobId !== undefined) {
+      const job = await adopt(ctx, i, i.adoptJobId);
+      return { id: job.id, outs: await settle(ctx, i, job, raw.estimatedPriceUsd) };
+    }
+    const estimate = await createGate(ctx, name, i);
+    const body = createBody(i, await maxLoraRank(ctx, i));
+    const before = await snapshotJobIds(ctx);
+    let job: WireFineTune;
+    try {
+      job = await ctx.client().fineTunes.create(body);
+    } catch (e) {
+      if (!isAmbiguousCreate(e)) throw e;
+      job = await adoptAfterAmbiguousCreate(ctx, name, body, before, e);
+    }
+    ctx.log.info(`${subject(name)}: started fine-tune job ${job.id} (${describeJob(job)}).`);
+    return { id: job.id, outs: await settle(ctx, i, job, estimate ?? raw.estimatedPriceUsd) };
+  },
+
+  async read(id, props, ctx) {
+    let job: WireFineTune;
+    try {
+      job = await ctx.client().fineTunes.get(id);
+    } catch (e) {
+      if (isNotFound(e)) return { id: "" };
+      throw e;
+    }
+    return { id, props: jobOutputs(props, job, props.estimatedPriceUsd) };
+  },
+
+  async update(id, olds, news, ctx) {
+    registerSecrets(ctx, news);
+    const i = fineTuneJobInputs.parse(news);
+    let job: WireFineTune;
+    try {
+      job = await ctx.client().fineTunes.get(id);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      throw new Error(
+        `${subject(i.logicalName)}: fine-tune job ${id} no longer exists. Fix: run \`pulumi refresh\`, then \`pulumi up\` to start a new one.`,
+      );
+    }
+    return { outs: await settle(ctx, i, job, olds.estimatedPriceUsd ?? news.estimatedPriceUsd) };
+  },
+
+  async delete(id, props, ctx) {
+    const who = subject(nameOf(props));
+    const api = ctx.client().fineTunes;
+    let job: WireFineTune;
+    try {
+      job = await api.get(id);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    if (!isTerminalStatus(job.status)) {
+      ctx.log.info(`${who}: cancelling fine-tune job ${id} (${describeJob(job)}).`);
+      try {
+        await api.cancel(id);
+        job = await waitFor<WireFineTune>({
+          what: `fine-tune job ${id} to stop after cancel`,
+          poll: () => api.get(id),
+          done: (j) => isTerminalStatus(j.status),
+          timeoutMs: CANCEL_WAIT_MS,
+          initialDelayMs: 2_000,
+          maxDelayMs: 15_000,
+          describe: describeJob,
+          timeScale: ctx.timeScale,
+        });
+      } catch (e) {
+        if (isNotFound(e)) return;
+        if (isWaitTimeout(e)) {
+          throw new Error(`${who}: ${e.message}. Cancel was requested; run \`pulumi destroy\` again to confirm it stopped.`);
+        }
+        throw e;
+      }
+      ctx.log.info(`${who}: fine-tune job ${id} ${describeJob(job)}.`);
+    }
+    if (props.deleteModelOnDestroy === true) {
+      try {
+        await api.delete(id);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      ctx.log.info(`${who}: deleted fine-tune job ${id} and its outputs (deleteModelOnDestroy).`);
+    } else if (job.status === "completed") {
+      ctx.log.info(
+        `${who}: kept the trained model ${job.model_output_name ?? "(unnamed)"} of job ${id} (set deleteModelOnDestroy to delete it).`,
+      );
+    }
+  },
+};

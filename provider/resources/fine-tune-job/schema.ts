@@ -1,0 +1,152 @@
+// Inputs, outputs and the replace-on-change table of the FineTuneJob resource.
+// Zod checks shapes and types only; ranges and cross-field rules live in rules.ts so every message is ours.
+import { z } from "zod";
+import type { DiffTable } from "../../shared/diff";
+
+export const KIND = "FineTuneJob";
+
+const linearScheduler = z.strictObject({
+  type: z.literal("linear"),
+  minLrRatio: z.number().optional(),
+});
+const cosineScheduler = z.strictObject({
+  type: z.literal("cosine"),
+  minLrRatio: z.number().optional(),
+  numCycles: z.number().optional(),
+});
+
+const sftMethod = z.strictObject({
+  method: z.literal("sft"),
+  trainOnInputs: z.union([z.boolean(), z.literal("auto")]).optional(),
+});
+const dpoMethod = z.strictObject({
+  method: z.literal("dpo"),
+  dpoBeta: z.number().optional(),
+  rpoAlpha: z.number().optional(),
+  dpoNormalizeLogratiosByLength: z.boolean().optional(),
+  dpoReferenceFree: z.boolean().optional(),
+  simpoGamma: z.number().optional(),
+});
+
+const loraType = z.strictObject({
+  type: z.literal("lora"),
+  loraR: z.number().int().optional(),
+  loraAlpha: z.number().optional(),
+  loraDropout: z.number().optional(),
+  loraTrainableModules: z.string().optional(),
+});
+const fullType = z.strictObject({ type: z.literal("full") });
+
+const wandb = z.strictObject({
+  apiKey: z.string(),
+  baseUrl: z.string().optional(),
+  projectName: z.string().optional(),
+  name: z.string().optional(),
+  entity: z.string().optional(),
+});
+
+/** Scheduler the official SDKs send when none is given (the spec's `none` default is not a valid value). */
+export const DEFAULT_LR_SCHEDULER = { type: "cosine", minLrRatio: 0, numCycles: 0.5 } as const;
+
+export const fineTuneJobInputs = z.object({
+  logicalName: z.string().optional(),
+  trainingFile: z.string(),
+  validationFile: z.string().optional(),
+  model: z.string().optional(),
+  fromCheckpoint: z.string().optional(),
+  fromHfModel: z.string().optional(),
+  hfModelRevision: z.string().optional(),
+  hfApiToken: z.string().optional(),
+  hfOutputRepoName: z.string().optional(),
+  nEpochs: z.number().int().default(1),
+  nCheckpoints: z.number().int().default(1),
+  nEvals: z.number().int().default(0),
+  batchSize: z.union([z.number().int(), z.literal("max")]).default("max"),
+  learningRate: z.number().default(0.00001),
+  lrScheduler: z
+    .discriminatedUnion("type", [linearScheduler, cosineScheduler])
+    .default({ ...DEFAULT_LR_SCHEDULER }),
+  warmupRatio: z.number().default(0),
+  maxGradNorm: z.number().default(1),
+  weightDecay: z.number().default(0),
+  randomSeed: z.number().int().optional(),
+  suffix: z.string().optional(),
+  wandb: wandb.optional(),
+  trainingMethod: z.discriminatedUnion("method", [sftMethod, dpoMethod]).default({ method: "sft" }),
+  trainingType: z.discriminatedUnion("type", [loraType, fullType]).default({ type: "lora" }),
+  waitFor: z.enum(["none", "running", "completed"]).default("completed"),
+  timeoutMinutes: z.number().default(1440),
+  maxPriceUsd: z.number().optional(),
+  adoptJobId: z.string().optional(),
+  deleteModelOnDestroy: z.boolean().default(false),
+});
+
+/** What the user (or the SDK) passes. */
+export type FineTuneJobInput = z.input<typeof fineTuneJobInputs>;
+/** Checked inputs: defaults applied. */
+export type FineTuneJobInputs = z.output<typeof fineTuneJobInputs>;
+export type WaitTarget = FineTuneJobInputs["waitFor"];
+
+/** Inputs that are credentials: registered for redaction, sent on the wire, never echoed. */
+export const SECRET_PATHS = ["hfApiToken", "wandb.apiKey"] as const;
+
+/** `wandb` as echoed in outputs: everything but the key. */
+export type WandbEcho = Omit<NonNullable<FineTuneJobInputs["wandb"]>, "apiKey">;
+
+/** The checked inputs minus credentials. */
+export type EchoedInputs = Omit<FineTuneJobInputs, "hfApiToken" | "wandb"> & { wandb?: WandbEcho };
+
+export interface FineTuneJobComputed {
+  jobId: string;
+  status: string;
+  /** Set once the job completed. */
+  outputModelName?: string;
+  /** US dollars, from estimate-price before the job started. */
+  estimatedPriceUsd?: number;
+  /** US dollars (Together reports nano-dollars). */
+  totalPriceUsd?: number;
+  tokenCount?: number;
+  epochsCompleted?: number;
+  stepsCompleted?: number;
+  totalSteps?: number;
+  wandbUrl?: string;
+  createdAt?: string;
+  schemaVersion: number;
+}
+
+/** Outputs: every non-secret input echoed, plus what the API reports. Fields the API has not reported are
+ *  absent (outputs may never hold undefined values). */
+export type FineTuneJobOutputs = EchoedInputs & FineTuneJobComputed;
+
+/** Jobs are immutable: every training input replaces; provider options update in place. */
+export const diffTable: DiffTable = {
+  trainingFile: "replace",
+  validationFile: "replace",
+  model: "replace",
+  fromCheckpoint: "replace",
+  fromHfModel: "replace",
+  hfModelRevision: "replace",
+  hfOutputRepoName: "replace",
+  nEpochs: "replace",
+  nCheckpoints: "replace",
+  nEvals: "replace",
+  batchSize: "replace",
+  learningRate: "replace",
+  lrScheduler: "replace",
+  warmupRatio: "replace",
+  maxGradNorm: "replace",
+  weightDecay: "replace",
+  randomSeed: "replace",
+  suffix: "replace",
+  wandb: "replace",
+  trainingMethod: "replace",
+  trainingType: "replace",
+  adoptJobId: "replace",
+  waitFor: "update",
+  timeoutMinutes: "update",
+  maxPriceUsd: "update",
+  deleteModelOnDestroy: "update",
+};
+
+/** The training inputs (the fields whose change starts a new, paid job). */
+export const TRAINING_FIELDS = Object.keys(diffTable).filter((k) => diffTable[k] === "replace");
