@@ -218,12 +218,29 @@ async function postEndpoint(
         `${who}: the create request's outcome was unknown and ${found.ids.length} new endpoints named ` +
           `"${spec.displayName}" serving ${spec.model} now exist (${found.ids.join(", ")}); none was adopted. ` +
           `Fix: delete the extra ones (e.g. in the Together console), then set adoptEndpointId to the one to keep and run up again`,
+        { cause: err },
       );
     }
     throw new Error(
       `${who}: the create request failed with an unknown outcome (${errorText(err)}) and no new endpoint named ` +
         `"${spec.displayName}" serving ${spec.model} exists, so nothing was created and nothing bills. Fix: run up again`,
+      { cause: err },
     );
+  }
+}
+
+type WaitOutcome =
+  | { kind: "reached"; last: LiveEndpoint }
+  | { kind: "failed"; last: LiveEndpoint; reason: string }
+  | { kind: "timeout"; last: LiveEndpoint };
+
+async function awaitState(w: Parameters<typeof waitForState>[0]): Promise<WaitOutcome> {
+  try {
+    return { kind: "reached", last: await waitForState(w) };
+  } catch (err) {
+    if (isWaitFailed(err)) return { kind: "failed", last: err.last as LiveEndpoint, reason: err.reason };
+    if (isWaitTimeout(err)) return { kind: "timeout", last: err.last as LiveEndpoint };
+    throw err;
   }
 }
 
@@ -252,34 +269,28 @@ async function settle(
   let current = live;
   if (spec.waitForReady) {
     const started = Date.now();
-    try {
-      current = await waitForState({
-        client,
-        ctx,
-        who,
-        id: live.id,
-        target,
-        timeoutMs: spec.timeoutMinutes * MINUTE_MS,
-      });
-    } catch (err) {
-      if (isWaitFailed(err)) {
-        const last = err.last as LiveEndpoint;
-        throw partial(last, [
-          `${who}: endpoint ${last.id} ${action} failed: ${err.reason}. It is kept in the stack so that destroy ` +
-            `removes it. Fix: correct the cause and run up again (it retries), or destroy / replace it`,
-        ]);
-      }
-      if (isWaitTimeout(err)) {
-        const last = err.last as LiveEndpoint;
-        throw partial(last, [
-          `${who}: endpoint ${last.id} did not reach ${target} within ${spec.timeoutMinutes} min (last state ` +
-            `${last.state}). It is kept in the stack; run up again to resume waiting, or raise timeoutMinutes`,
-        ]);
-      }
-      throw err;
+    const waited = await awaitState({
+      client,
+      ctx,
+      who,
+      id: live.id,
+      target,
+      timeoutMs: spec.timeoutMinutes * MINUTE_MS,
+    });
+    if (waited.kind === "failed") {
+      throw partial(waited.last, [
+        `${who}: endpoint ${waited.last.id} ${action} failed: ${waited.reason}. It is kept in the stack so that ` +
+          `destroy removes it. Fix: correct the cause and run up again (it retries), or destroy / replace it`,
+      ]);
+    }
+    if (waited.kind === "timeout") {
+      throw partial(waited.last, [
+        `${who}: endpoint ${waited.last.id} did not reach ${target} within ${spec.timeoutMinutes} min (last state ` +
+          `${waited.last.state}). It is kept in the stack; run up again to resume waiting, or raise timeoutMinutes`,
+      ]);
     }
     ctx.log.info(
-      `${who}: endpoint ${live.id} is ${current.state} after ${formatDuration(Date.now() - started)}`,
+      `${who}: endpoint ${live.id} is ${waited.last.state} after ${formatDuration(Date.now() - started)}`,
     );
     current = toLive(await client.endpoints.get(live.id));
   }
@@ -347,6 +358,7 @@ async function adopt(
     if (isNotFound(err)) {
       throw new Error(
         `${who}: adoptEndpointId = "${id}": no such endpoint on Together. Fix: give the id of an existing endpoint`,
+        { cause: err },
       );
     }
     throw err;
@@ -448,6 +460,7 @@ async function update(
       throw new Error(
         `${who}: endpoint ${id} no longer exists on Together (deleted outside Pulumi). ` +
           `Fix: run pulumi refresh to drop it from the stack; the next up creates a new one`,
+        { cause: err },
       );
     }
     throw err;
@@ -542,6 +555,7 @@ async function destroy(id: string, props: Record<string, unknown>, ctx: Provider
     throw new Error(
       `${who}: endpoint ${id} is still listed ${GONE_AFTER_DELETE_MINUTES} min after DELETE and may still bill. ` +
         `Fix: check it in the Together console and run destroy again`,
+      { cause: err },
     );
   }
   ctx.log.info(`${who}: endpoint ${id} deleted`);

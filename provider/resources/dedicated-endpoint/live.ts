@@ -43,7 +43,7 @@ export function toLive(w: WireEndpoint): LiveEndpoint {
     maxReplicas: w.autoscaling.max_replicas,
     createdAt: w.created_at,
   };
-  const message = errorMessageOf(w as Record<string, unknown>);
+  const message = errorMessageOf(w);
   if (message !== undefined && (live.state === "ERROR" || live.state === "FAILED"))
     live.errorMessage = message;
   return live;
