@@ -156,7 +156,7 @@ export function limitsFailures(name: string | undefined, inputs: Inputs, lookup:
           "batchSize",
           batch,
           `out of range for ${l.model} ${TYPE_LABEL[type]} ${method.toUpperCase()}, allowed ${range} (${per})`,
-          `set batchSize within ${range}, or "max"`,
+          tl.minBatchSize === max ? `set batchSize to ${max}, or "max"` : `set batchSize within ${range}, or "max"`,
         ),
       );
     }

@@ -48,7 +48,10 @@ const wandb = z.strictObject({
 /** Scheduler the official SDKs send when none is given (the spec's `none` default is not a valid value). */
 export const DEFAULT_LR_SCHEDULER = { type: "cosine", minLrRatio: 0, numCycles: 0.5 } as const;
 
-export const fineTuneJobInputs = z.object({
+// Strict at the top too: a misspelled option (say `maxPriceUSD`) must fail, not silently drop a cost cap.
+export const fineTuneJobInputs = z.strictObject({
+  /** The serialized provider the engine adds to every dynamic resource's inputs. */
+  __provider: z.string().optional(),
   logicalName: z.string().optional(),
   trainingFile: z.string(),
   validationFile: z.string().optional(),
@@ -61,10 +64,16 @@ export const fineTuneJobInputs = z.object({
   nEpochs: z.number().int().default(1),
   nCheckpoints: z.number().int().default(1),
   nEvals: z.number().int().default(0),
-  batchSize: z.union([z.number().int(), z.literal("max")]).default("max"),
+  batchSize: z
+    .union([z.number().int(), z.literal("max")], {
+      error: 'is not an integer or "max". Fix: set batchSize to a whole number of examples per step, or "max"',
+    })
+    .default("max"),
   learningRate: z.number().default(0.00001),
   lrScheduler: z
-    .discriminatedUnion("type", [linearScheduler, cosineScheduler])
+    .discriminatedUnion("type", [linearScheduler, cosineScheduler], {
+      error: 'type is not a scheduler, allowed "linear" or "cosine". Fix: set lrScheduler.type to "linear" or "cosine"',
+    })
     .default({ ...DEFAULT_LR_SCHEDULER }),
   warmupRatio: z.number().default(0),
   maxGradNorm: z.number().default(1),
@@ -72,8 +81,16 @@ export const fineTuneJobInputs = z.object({
   randomSeed: z.number().int().optional(),
   suffix: z.string().optional(),
   wandb: wandb.optional(),
-  trainingMethod: z.discriminatedUnion("method", [sftMethod, dpoMethod]).default({ method: "sft" }),
-  trainingType: z.discriminatedUnion("type", [loraType, fullType]).default({ type: "lora" }),
+  trainingMethod: z
+    .discriminatedUnion("method", [sftMethod, dpoMethod], {
+      error: 'is not a training method, allowed "sft" or "dpo". Fix: set trainingMethod.method to "sft" (supervised) or "dpo" (preference data)',
+    })
+    .default({ method: "sft" }),
+  trainingType: z
+    .discriminatedUnion("type", [loraType, fullType], {
+      error: 'is not a training type, allowed "lora" or "full". Fix: set trainingType.type to "lora" or "full"',
+    })
+    .default({ type: "lora" }),
   waitFor: z.enum(["none", "running", "completed"]).default("completed"),
   timeoutMinutes: z.number().default(1440),
   maxPriceUsd: z.number().optional(),
