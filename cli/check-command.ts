@@ -1,5 +1,7 @@
 // `pulumi-together check FILE...`: Together's file check, locally, before anything is uploaded.
-import { type Command, InvalidArgumentError } from "commander";
+// Type-only: commander is ESM-only and loads through the caller's program, so this module stays loadable
+// where ESM cannot be required (jest on Node 22).
+import type { Command } from "commander";
 import { type FileReport, inspectTrainingFile } from "../provider/validate";
 
 /** Where the command writes and how it reports its exit status; tests capture both. */
@@ -15,7 +17,7 @@ const processIo: CheckIo = {
   },
 };
 
-interface CheckCommandOptions {
+export interface CheckCommandOptions {
   json?: boolean;
   purpose: string;
   maxErrors: number;
@@ -31,28 +33,43 @@ export function registerCheckCommand(program: Command, io: CheckIo = processIo):
     .argument("<files...>", "training files (.jsonl, .parquet; .csv for --purpose eval)")
     .option("--json", "print one JSON report per file, one per line")
     .option("--purpose <purpose>", "Together file purpose (fine-tune or eval)", "fine-tune")
-    .option("--max-errors <n>", "failures to report per file", parsePositiveInt, 20)
+    .option("--max-errors <n>", "failures to report per file (a positive integer)", "20")
     .option("--no-cache", "re-read files even when a cached report matches")
-    .action(async (files: string[], options: CheckCommandOptions) => {
-      const reports: FileReport[] = [];
-      for (const file of files) {
-        reports.push(
-          await inspectTrainingFile(file, {
-            purpose: options.purpose,
-            maxErrors: options.maxErrors,
-            ...(options.cache ? {} : { cacheDir: false }),
-          }),
-        );
-      }
-      io.out(options.json ? formatJson(reports) : formatHuman(reports));
-      io.setExitCode(reports.every((r) => r.ok) ? 0 : 1);
-    });
+    .action(
+      async (
+        files: string[],
+        raw: Omit<CheckCommandOptions, "maxErrors"> & { maxErrors: string },
+        command: Command,
+      ) => {
+        const maxErrors = Number(raw.maxErrors);
+        if (!Number.isInteger(maxErrors) || maxErrors < 1) {
+          command.error(
+            `error: option '--max-errors <n>' argument '${raw.maxErrors}' is invalid. Expected a positive integer.`,
+          );
+        }
+        io.setExitCode(await runCheck(files, { ...raw, maxErrors }, io));
+      },
+    );
 }
 
-function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
+/** Checks the files, prints their reports and returns the exit code: 1 when any file fails. */
+export async function runCheck(
+  files: string[],
+  options: CheckCommandOptions,
+  io: Pick<CheckIo, "out">,
+): Promise<number> {
+  const reports: FileReport[] = [];
+  for (const file of files) {
+    reports.push(
+      await inspectTrainingFile(file, {
+        purpose: options.purpose,
+        maxErrors: options.maxErrors,
+        ...(options.cache ? {} : { cacheDir: false }),
+      }),
+    );
+  }
+  io.out(options.json ? formatJson(reports) : formatHuman(reports));
+  return reports.every((r) => r.ok) ? 0 : 1;
 }
 
 function formatHuman(reports: FileReport[]): string {

@@ -1,0 +1,153 @@
+// `pulumi-together check`: in-process through commander, and once through the compiled CLI when built.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type CheckIo, runCheck } from "../../../cli/check-command";
+
+const corpus = path.join(__dirname, "corpus");
+const good = path.join(corpus, "good-conversation.jsonl");
+const bad = path.join(corpus, "bad-several-lines.jsonl");
+const repo = path.resolve(__dirname, "../../..");
+const compiled = path.join(repo, "dist/cli/index.js");
+
+/** Parses `check` arguments the way the command does; the commander wiring itself is tested below through
+ *  the compiled module (commander is ESM-only, which jest on Node 22 cannot load). */
+async function run(...args: string[]): Promise<{ out: string; code: number }> {
+  const options = { json: false, purpose: "fine-tune", maxErrors: 20, cache: false };
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--json") options.json = true;
+    else if (a === "--purpose") options.purpose = args[++i]!;
+    else if (a === "--max-errors") options.maxErrors = Number(args[++i]);
+    else files.push(a);
+  }
+  let out = "";
+  const io: Pick<CheckIo, "out"> = {
+    out: (text) => {
+      out += text;
+    },
+  };
+  const code = await runCheck(files, options, io);
+  return { out, code };
+}
+
+test("all files pass: one ok line per file, exit code 0", async () => {
+  const second = path.join(corpus, "good-preference.jsonl");
+  expect(await run(good, second)).toEqual({
+    out: `ok ${good}: conversation, 3 samples\n\nok ${second}: preference, 2 samples\n`,
+    code: 0,
+  });
+});
+
+test("any failure: the failures block and exit code 1", async () => {
+  const { out, code } = await run(good, bad);
+  expect(code).toBe(1);
+  expect(out).toBe(
+    [
+      `ok ${good}: conversation, 3 samples`,
+      "",
+      `FAIL ${bad}`,
+      '  bad-several-lines.jsonl line 2: messages[1].role "assistant" repeats the role of messages[0]. Fix: alternate user and assistant turns (merge consecutive "assistant" messages).',
+      '  bad-several-lines.jsonl line 4: unexpected key "x" for the conversation format (allowed: messages). Fix: remove "x".',
+      "  bad-several-lines.jsonl line 5: the line is empty. Fix: remove blank lines; every line must be one JSON object.",
+      "",
+    ].join("\n"),
+  );
+});
+
+test("--json prints one report per file, one per line", async () => {
+  const { out, code } = await run("--json", "--max-errors", "2", good, bad);
+  expect(code).toBe(1);
+  const reports = out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  expect(reports).toHaveLength(2);
+  expect(reports[0]).toMatchObject({
+    file: good,
+    ok: true,
+    format: "conversation",
+    num_samples: 3,
+    errors: [],
+  });
+  expect(reports[1]).toMatchObject({ file: bad, ok: false, format: "conversation", num_samples: 5 });
+  expect(reports[1].errors.map((e: { line: number | null }) => e.line)).toEqual([2, 4, null]);
+  expect(reports[1].errors[2].message).toContain("1 more failure was found and not shown");
+});
+
+test("--purpose eval switches to the eval rules", async () => {
+  const csv = path.join(corpus, "good-eval.csv");
+  expect(await run("--purpose", "eval", csv)).toEqual({ out: `ok ${csv}: csv, 2 samples\n`, code: 0 });
+  expect((await run(csv)).code).toBe(1);
+});
+
+const built = fs.existsSync(path.join(repo, "dist/cli/check-command.js")) ? test : test.skip;
+
+built(
+  "registerCheckCommand wires arguments, options and the exit code through commander's parseAsync",
+  () => {
+    // In a plain Node process, where commander loads: the compiled module, a real Command, captured io.
+    const script = `
+    const { Command } = require("commander");
+    const { registerCheckCommand } = require("./dist/cli/check-command.js");
+    const results = [];
+    (async () => {
+      for (const args of JSON.parse(process.argv[1])) {
+        let out = "";
+        let code;
+        const program = new Command("pulumi-together").exitOverride().configureOutput({ writeErr: (t) => { out += t; } });
+        registerCheckCommand(program, { out: (t) => { out += t; }, setExitCode: (c) => { code = c; } });
+        try {
+          await program.parseAsync(["node", "pulumi-together", "check", ...args]);
+        } catch (err) {
+          code = "thrown:" + err.code;
+        }
+        results.push({ out, code });
+      }
+      process.stdout.write(JSON.stringify(results));
+    })();`;
+    const cases = [
+      ["--no-cache", good],
+      ["--no-cache", "--json", "--max-errors", "2", good, bad],
+      ["--no-cache", "--purpose", "eval", path.join(corpus, "good-eval.csv")],
+      ["--max-errors", "0", good],
+    ];
+    const result = spawnSync(process.execPath, ["-e", script, JSON.stringify(cases)], {
+      cwd: repo,
+      encoding: "utf8",
+    });
+    expect(result.stderr).toBe("");
+    const [plain, json, evalCsv, badOption] = JSON.parse(result.stdout);
+    expect(plain).toEqual({ out: `ok ${good}: conversation, 3 samples\n`, code: 0 });
+    expect(json.code).toBe(1);
+    const reports = json.out
+      .trim()
+      .split("\n")
+      .map((l: string) => JSON.parse(l));
+    expect(reports.map((r: { ok: boolean }) => r.ok)).toEqual([true, false]);
+    expect(reports[1].errors).toHaveLength(3);
+    expect(evalCsv).toEqual({ out: `ok ${path.join(corpus, "good-eval.csv")}: csv, 2 samples\n`, code: 0 });
+    expect(badOption.code).toBe("thrown:commander.error");
+    expect(badOption.out).toContain(
+      "'--max-errors <n>' argument '0' is invalid. Expected a positive integer.",
+    );
+  },
+);
+
+// The dispatcher also loads the other subcommands: run it only once the whole CLI is built.
+const cliBuilt = fs.existsSync(compiled) && fs.existsSync(path.join(repo, "dist/cli/emulator-command.js"));
+
+(cliBuilt ? test : test.skip)("the compiled CLI runs check with the same output", () => {
+  const result = spawnSync(process.execPath, [compiled, "check", "--no-cache", good, bad], {
+    encoding: "utf8",
+  });
+  expect(result.status).toBe(1);
+  expect(result.stdout).toContain(`ok ${good}: conversation, 3 samples`);
+  expect(result.stdout).toContain(`FAIL ${bad}`);
+  const ok = spawnSync(process.execPath, [compiled, "check", "--no-cache", "--json", good], {
+    encoding: "utf8",
+  });
+  expect(ok.status).toBe(0);
+  expect(JSON.parse(ok.stdout)).toMatchObject({ file: good, ok: true, num_samples: 3 });
+});
