@@ -1,7 +1,7 @@
 // Getting a dataset onto Together: stream it up, then wait for Together's own validation. A file
 // Together rejects is deleted again, so a failed create leaves nothing behind.
 import * as fs from "node:fs";
-import { isNotFound, type WireFile } from "../../client";
+import { isAmbiguousCreate, isNotFound, type WireFile } from "../../client";
 import type { ProviderContext } from "../../shared/types";
 import { isWaitFailed, waitFor } from "../../shared/wait";
 import { PartialFailureError } from "../../shared/partial-failure";
@@ -41,9 +41,37 @@ export async function uploadFile(inputs: TrainingFileCheckedInputs, ctx: Provide
     progress(inputs.bytes, inputs.bytes, true);
     return file;
   } catch (e) {
-    // The client has already aborted the multipart upload or deleted the half-made file.
-    throw new Error(`${who}: uploading ${inputs.fileName} failed: ${(e as Error).message}`, { cause: e });
+    // Once it knew the file id, the client aborted the multipart upload or deleted the half-made file.
+    // Without an id (the request that creates it failed ambiguously) the empty file is ours to find.
+    const cleanup = isAmbiguousCreate(e) ? await removeEmptyNamesakes(inputs, ctx) : "";
+    throw new Error(`${who}: uploading ${inputs.fileName} failed: ${(e as Error).message}${cleanup}`, {
+      cause: e,
+    });
   }
+}
+
+/** Deletes files the failed request may have created: same name and purpose, and no bytes yet (an
+ *  upload that never started). Returns a sentence for the error message. */
+async function removeEmptyNamesakes(
+  inputs: TrainingFileCheckedInputs,
+  ctx: ProviderContext,
+): Promise<string> {
+  let files: WireFile[];
+  try {
+    files = await ctx.client().files.list();
+  } catch (e) {
+    return (
+      `. Together may hold an empty file named ${inputs.fileName} from this attempt (listing files to remove it ` +
+      `failed: ${(e as Error).message}); delete it with the Together CLI if so`
+    );
+  }
+  const strays = files.filter(
+    (f) => f.filename === inputs.fileName && f.purpose === inputs.purpose && f.bytes === 0 && !f.Processed,
+  );
+  for (const f of strays) await deleteQuietly(f.id, ctx);
+  return strays.length > 0
+    ? `. The empty file it created (${strays.map((f) => f.id).join(", ")}) was deleted`
+    : "";
 }
 
 /** Waits until Together has validated the file. `owned`: delete the file if Together rejects it. */
