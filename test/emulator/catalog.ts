@@ -1,0 +1,228 @@
+// The emulator's model and hardware knowledge: Together's fine-tuning catalogue (provider/catalog),
+// per-model limits derived from it, model size bands for pricing and hardware sizing, the dedicated
+// hardware offer and the serverless model list.
+import { catalogEntriesFor, fineTuningCatalog, type CatalogEntry } from "../../provider/catalog";
+
+export const OWNER = "emulator-user";
+export const LORA_MAX_RANK = 64;
+export const LORA_TARGET_MODULES = [
+  "q_proj",
+  "k_proj",
+  "v_proj",
+  "o_proj",
+  "gate_proj",
+  "up_proj",
+  "down_proj",
+];
+export const MAX_NUM_EPOCHS = 20;
+export const MAX_NUM_EVALS = 100;
+export const MAX_NUM_CHECKPOINTS = 20;
+export const MIN_LEARNING_RATE = 1e-8;
+export const MAX_LEARNING_RATE = 1;
+export const MIN_MAX_SEQ_LENGTH = 512;
+
+/** Total parameters (billions) of the MoE models whose names give only the active or per-expert size. */
+const KNOWN_SIZES_B: [RegExp, number][] = [
+  [/DeepSeek-(R1|V3)(?!-Distill)/i, 671],
+  [/Llama-4-Scout/i, 109],
+  [/Llama-4-Maverick/i, 400],
+  [/Mixtral-8x7B/i, 46.7],
+];
+
+/** Parameter count in billions, read from the model name (e.g. `Qwen3-0.6B`, `gemma-3-270m`). */
+export function modelParamsB(model: string): number {
+  for (const [re, size] of KNOWN_SIZES_B) if (re.test(model)) return size;
+  const name = model.split("/").pop() ?? model;
+  const m = /(?:^|[-_])(\d+(?:\.\d+)?)([bm])(?=$|[-_.])/i.exec(name);
+  if (!m) return 8;
+  const n = Number(m[1]);
+  return m[2]!.toLowerCase() === "m" ? n / 1000 : n;
+}
+
+export function loraEntry(model: string): CatalogEntry | undefined {
+  return catalogEntriesFor(model).find((e) => e.trainingType !== "full");
+}
+
+export function fullEntry(model: string): CatalogEntry | undefined {
+  return catalogEntriesFor(model).find((e) => e.trainingType === "full");
+}
+
+export function isCatalogModel(model: string): boolean {
+  return catalogEntriesFor(model).length > 0;
+}
+
+export function supportedModels(): string[] {
+  return [...new Set(fineTuningCatalog().map((e) => e.model))];
+}
+
+export function contextLength(model: string, method: "sft" | "dpo"): number {
+  const entries = catalogEntriesFor(model);
+  const pick = (e: CatalogEntry): number => (method === "dpo" ? e.contextLengthDpo : e.contextLengthSft);
+  return Math.max(0, ...entries.map(pick));
+}
+
+const VISION = /gemma-3-(4b|12b|27b)|Llama-4/i;
+const REASONING = /Qwen3-(?!.*Base)(?!.*Instruct-2507)|gpt-oss|DeepSeek-R1/i;
+const TOOLS = /Qwen3|gpt-oss|Instruct|DeepSeek-V3/i;
+
+/** `FineTuneModelLimits` as `GET /fine-tunes/models/limits` answers it (OAS required fields plus the
+ *  TS additions), or undefined when the model is not fine-tunable. */
+export function modelLimits(model: string): Record<string, unknown> | undefined {
+  const lora = loraEntry(model);
+  const full = fullEntry(model);
+  if (!lora && !full) return undefined;
+  const batch = (e: CatalogEntry | undefined): Record<string, number> => ({
+    max_batch_size: e?.maxBatchSizeSft ?? 0,
+    max_batch_size_dpo: e?.maxBatchSizeDpo ?? 0,
+    min_batch_size: e?.minBatchSize ?? 0,
+  });
+  return {
+    model_name: model,
+    max_num_epochs: MAX_NUM_EPOCHS,
+    max_num_evals: MAX_NUM_EVALS,
+    max_num_checkpoints: MAX_NUM_CHECKPOINTS,
+    max_learning_rate: MAX_LEARNING_RATE,
+    min_learning_rate: MIN_LEARNING_RATE,
+    supports_vision: VISION.test(model),
+    supports_tools: TOOLS.test(model),
+    supports_reasoning: REASONING.test(model),
+    // The largest MoE models only ship an adapter; everything else also gets a merged model.
+    merge_output_lora: modelParamsB(model) <= 120,
+    supports_full_training: full !== undefined,
+    default_gradient_accumulation_steps: 1,
+    max_seq_length_sft: contextLength(model, "sft"),
+    max_seq_length_dpo: contextLength(model, "dpo"),
+    min_max_seq_length: MIN_MAX_SEQ_LENGTH,
+    full_training: batch(full),
+    lora_training: {
+      ...batch(lora),
+      max_rank: lora ? LORA_MAX_RANK : 0,
+      target_modules: lora ? LORA_TARGET_MODULES : [],
+    },
+  };
+}
+
+/**
+ * USD per million tokens by model size band, SFT/DPO and LoRA/Full. The three bands up to 100B are
+ * the rates on together.ai/pricing (fine-tuning table, 2025); Together quotes bigger models on request,
+ * so the >100B band is an assumption (twice the 70-100B rates).
+ */
+const RATES_PER_MTOK: {
+  maxB: number;
+  sft: { lora: number; full: number };
+  dpo: { lora: number; full: number };
+}[] = [
+  { maxB: 16, sft: { lora: 0.48, full: 0.54 }, dpo: { lora: 1.2, full: 1.35 } },
+  { maxB: 69, sft: { lora: 1.5, full: 1.65 }, dpo: { lora: 3.75, full: 4.12 } },
+  { maxB: 100, sft: { lora: 2.9, full: 3.2 }, dpo: { lora: 7.25, full: 8.0 } },
+  { maxB: Infinity, sft: { lora: 5.8, full: 6.4 }, dpo: { lora: 14.5, full: 16.0 } },
+];
+
+export function usdPerToken(model: string, method: "sft" | "dpo", type: "Full" | "Lora"): number {
+  const size = modelParamsB(model);
+  const band = RATES_PER_MTOK.find((b) => size <= b.maxB) ?? RATES_PER_MTOK[RATES_PER_MTOK.length - 1]!;
+  return band[method][type === "Full" ? "full" : "lora"] / 1_000_000;
+}
+
+/** Tokens are estimated as one per four bytes of the dataset file (Together's tokenizer is not available
+ *  offline; four bytes per token is the usual rule of thumb for English text and JSON). */
+export const tokensForBytes = (bytes: number): number => Math.ceil(bytes / 4);
+
+export interface HardwareSpec {
+  id: string;
+  gpuType: string;
+  gpuLink: string;
+  gpuMemory: number;
+  gpuCount: number;
+  centsPerMinute: number;
+}
+
+/** What Together offers for dedicated endpoints, priced per minute from the hourly rates on
+ *  together.ai/pricing (dedicated endpoints; L40S $2.10, A100 $2.56, H100 $3.36, H200 $4.98 per GPU-hour). */
+export const HARDWARE: HardwareSpec[] = [
+  {
+    id: "1x_nvidia_l40s_48gb_pcie",
+    gpuType: "l40s-48gb",
+    gpuLink: "pcie",
+    gpuMemory: 48,
+    gpuCount: 1,
+    centsPerMinute: 3.5,
+  },
+  {
+    id: "1x_nvidia_a100_80gb_sxm",
+    gpuType: "a100-80gb",
+    gpuLink: "sxm",
+    gpuMemory: 80,
+    gpuCount: 1,
+    centsPerMinute: 4.27,
+  },
+  {
+    id: "2x_nvidia_a100_80gb_sxm",
+    gpuType: "a100-80gb",
+    gpuLink: "sxm",
+    gpuMemory: 80,
+    gpuCount: 2,
+    centsPerMinute: 8.53,
+  },
+  {
+    id: "1x_nvidia_h100_80gb_sxm",
+    gpuType: "h100-80gb",
+    gpuLink: "sxm",
+    gpuMemory: 80,
+    gpuCount: 1,
+    centsPerMinute: 5.6,
+  },
+  {
+    id: "2x_nvidia_h100_80gb_sxm",
+    gpuType: "h100-80gb",
+    gpuLink: "sxm",
+    gpuMemory: 80,
+    gpuCount: 2,
+    centsPerMinute: 11.2,
+  },
+  {
+    id: "4x_nvidia_h100_80gb_sxm",
+    gpuType: "h100-80gb",
+    gpuLink: "sxm",
+    gpuMemory: 80,
+    gpuCount: 4,
+    centsPerMinute: 22.4,
+  },
+  {
+    id: "8x_nvidia_h100_80gb_sxm",
+    gpuType: "h100-80gb",
+    gpuLink: "sxm",
+    gpuMemory: 80,
+    gpuCount: 8,
+    centsPerMinute: 44.8,
+  },
+  {
+    id: "8x_nvidia_h200_140gb_sxm",
+    gpuType: "h200-140gb",
+    gpuLink: "sxm",
+    gpuMemory: 140,
+    gpuCount: 8,
+    centsPerMinute: 66.4,
+  },
+];
+
+/** A config fits when its total GPU memory holds the weights (bf16 up to 100B, fp8 above) plus 20%. */
+export function hardwareFits(hw: HardwareSpec, baseModel: string): boolean {
+  const size = modelParamsB(baseModel);
+  const needGb = size * (size > 100 ? 1 : 2) * 1.2;
+  return hw.gpuMemory * hw.gpuCount >= needGb;
+}
+
+export const AVAILABILITY_ZONES = ["us-central-4b", "us-central-8a", "us-east-1a", "eu-north-1a"];
+
+/** Serverless-only models listed by `GET /models` but not deployable on dedicated endpoints. */
+export const SERVERLESS_ONLY_MODELS = [
+  { id: "BAAI/bge-large-en-v1.5", type: "embedding", organization: "BAAI", context_length: 512 },
+  { id: "meta-llama/Llama-Guard-4-12B", type: "moderation", organization: "Meta", context_length: 1048576 },
+];
+
+export function modelType(model: string): "chat" | "language" {
+  return /Instruct|-it$|chat|R1|gpt-oss|Qwen3-(?!.*Base)|Hermes|DeepSeek-V3(?!.*Base)/i.test(model)
+    ? "chat"
+    : "language";
+}

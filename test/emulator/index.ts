@@ -1,0 +1,195 @@
+// The Together API emulator: an in-process HTTP server on 127.0.0.1 speaking Together's /v1 wire
+// protocol (files and uploads, fine-tuning jobs, dedicated endpoints, hardware and models), with an
+// emulated clock, fault injection and a request log. Tests, the demo and users' offline tests run
+// against it because Together's API is unreachable from CI.
+import * as fs from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EmulatedClock } from "./clock";
+import { FaultInjector } from "./faults";
+import { json, type Reply } from "./http";
+import { jobStatus, TERMINAL_STATUSES } from "./job-timeline";
+import { fileRoutes, fileView } from "./routes/files";
+import { fineTuneRoutes } from "./routes/fine-tunes";
+import type { Runtime } from "./runtime";
+import { createHandler } from "./server";
+import { EmulatorStore } from "./store";
+import type {
+  EmulatorOptions,
+  EmulatorSummary,
+  FaultRule,
+  HardwareAvailabilityStatus,
+  JobDurations,
+  RequestRecord,
+} from "./types";
+
+export type {
+  EmulatorOptions,
+  EmulatorSummary,
+  FaultRule,
+  FaultAction,
+  HardwareAvailabilityStatus,
+  RequestRecord,
+} from "./types";
+export { EmulatorStore } from "./store";
+export type { FileRecord, JobRecord, EndpointRecord } from "./store";
+export { UPLOAD_PREFIX } from "./routes/files";
+
+export interface Emulator {
+  /** `http://127.0.0.1:<port>/v1` */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  close(): Promise<void>;
+  readonly clock: { now(): number; advance(ms: number): void; readonly timeScale: number };
+  readonly faults: { add(rule: FaultRule): void; clear(): void; readonly injected: number };
+  readonly requests: RequestRecord[];
+  readonly store: EmulatorStore;
+  summary(): EmulatorSummary;
+  /** Resolves once background work (file processing) started so far has finished. */
+  idle(): Promise<void>;
+  readonly control: {
+    failJob(jobId: string, message: string): void;
+    setEndpointError(endpointId: string, message: string): void;
+    stopEndpointForInactivity(endpointId: string): void;
+    setHardwareAvailability(hardwareId: string, status: HardwareAvailabilityStatus): void;
+    setUserLimit(usd: number): void;
+    setJobDurations(
+      d: Partial<Omit<JobDurations, "pendingMs" | "cancelMs">> &
+        Partial<Pick<JobDurations, "pendingMs" | "cancelMs">>,
+    ): void;
+    setEndpointStartMs(ms: number): void;
+  };
+}
+
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const apiKey = opts.apiKey ?? "emulator-key";
+  const clock = new EmulatedClock(opts.timeScale ?? 1);
+  const ownDataDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await fs.promises.mkdtemp(path.join(os.tmpdir(), "together-emulator-")));
+  await fs.promises.mkdir(dataDir, { recursive: true });
+  const store = new EmulatorStore();
+  const faults = new FaultInjector();
+  const requests: RequestRecord[] = [];
+  const background = new Set<Promise<unknown>>();
+  let origin = "";
+
+  const rt: Runtime = {
+    store,
+    clock,
+    dataDir,
+    origin: () => origin,
+    track(work) {
+      const p = work.finally(() => background.delete(p));
+      background.add(p);
+    },
+  };
+
+  const summary = (): EmulatorSummary => {
+    const now = clock.now();
+    const files = [...store.files.values()];
+    const jobs = [...store.jobs.values()];
+    return {
+      filesCreated: files.length,
+      filesLive: files.filter((f) => !f.deleted).length,
+      jobsCreated: jobs.length,
+      jobsActive: jobs.filter((j) => !TERMINAL_STATUSES.has(jobStatus(j, now))).length,
+      endpointsCreated: 0,
+      endpointsLive: 0,
+      endpointsBilling: 0,
+    };
+  };
+
+  const control = (p: string, method: string): Reply | undefined => {
+    if (p !== "/_emulator/state" || method !== "GET") return undefined;
+    const now = clock.now();
+    return json({
+      summary: summary(),
+      time: new Date(now).toISOString(),
+      timeScale: clock.timeScale,
+      files: [...store.files.values()].filter((f) => !f.deleted).map((f) => fileView(f, now)),
+      jobs: [...store.jobs.values()]
+        .filter((j) => !j.deleted)
+        .map((j) => ({
+          id: j.id,
+          status: jobStatus(j, now),
+          model: j.model,
+          model_output_name: j.outputName,
+        })),
+    });
+  };
+
+  const server = http.createServer(
+    createHandler({ rt, routes: [...fileRoutes(), ...fineTuneRoutes()], faults, requests, apiKey, control }),
+  );
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const idle = async (): Promise<void> => {
+    while (background.size > 0) await Promise.allSettled([...background]);
+  };
+
+  const mustJob = (id: string) => {
+    const job = store.liveJob(id);
+    if (!job) throw new Error(`emulator: no fine-tune job ${id}`);
+    return job;
+  };
+
+  return {
+    baseUrl: `${origin}/v1`,
+    apiKey,
+    clock: {
+      now: () => clock.now(),
+      advance: (ms) => clock.advance(ms),
+      timeScale: clock.timeScale,
+    },
+    faults: {
+      add: (rule) => faults.add(rule),
+      clear: () => faults.clear(),
+      get injected() {
+        return faults.injected;
+      },
+    },
+    requests,
+    store,
+    summary,
+    idle,
+    control: {
+      failJob(jobId, message) {
+        const job = mustJob(jobId);
+        const now = clock.now();
+        if (TERMINAL_STATUSES.has(jobStatus(job, now)))
+          throw new Error(`emulator: job ${jobId} is already ${jobStatus(job, now)}`);
+        job.errorAt = now;
+        job.errorMessage = message;
+      },
+      setEndpointError() {},
+      stopEndpointForInactivity() {},
+      setHardwareAvailability(hardwareId, status) {
+        store.hardwareAvailability.set(hardwareId, status);
+      },
+      setUserLimit(usd) {
+        store.userLimitUsd = usd;
+      },
+      setJobDurations(d) {
+        store.jobDurations = { ...store.jobDurations, ...d };
+      },
+      setEndpointStartMs(ms) {
+        store.endpointStartMs = ms;
+      },
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await idle();
+      if (ownDataDir) await fs.promises.rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,239 @@
+// The HTTP front: request ids, fault injection, auth, routing, body parsing, the request log, and
+// writing replies (or deliberately not writing them).
+import { randomUUID } from "node:crypto";
+import type * as http from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { FaultInjector } from "./faults";
+import {
+  ApiError,
+  contentType,
+  errorReply,
+  multipartBoundary,
+  parseJsonBody,
+  readSmallBody,
+  type Reply,
+} from "./http";
+import { MultipartError, multipartFields } from "./multipart";
+import { redactHeaders, redactSecrets } from "./redact";
+import { ConnectionDropped, type Route, type RouteContext, type Runtime } from "./runtime";
+import type { FaultAction, RequestRecord } from "./types";
+
+export interface ServerDeps {
+  rt: Runtime;
+  routes: Route[];
+  faults: FaultInjector;
+  requests: RequestRecord[];
+  apiKey: string;
+  /** Unauthenticated, unlogged, never faulted: the `/_emulator/` control surface. */
+  control(path: string, method: string): Reply | undefined;
+}
+
+const MID_BODY_BYTES = 1;
+
+export function createHandler(
+  deps: ServerDeps,
+): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  return (req, res) => {
+    handle(deps, req, res).catch((err: unknown) => {
+      // Only a bug in the emulator gets here; answer like Together's 500 so the client sees something.
+      if (!res.headersSent)
+        writeReply(res, errorReply(new ApiError(500, `emulator internal error: ${(err as Error).message}`)));
+      else res.destroy();
+    });
+  };
+}
+
+async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const requestId = `req-${randomUUID()}`;
+  res.setHeader("x-request-id", requestId);
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const method = (req.method ?? "GET").toUpperCase();
+  const path = url.pathname;
+
+  const control = path.startsWith("/_emulator/") ? deps.control(path, method) : undefined;
+  if (control) {
+    req.resume();
+    writeReply(res, control);
+    return;
+  }
+
+  const record: RequestRecord = {
+    method,
+    path,
+    query: Object.fromEntries(url.searchParams),
+    status: 0,
+    headers: redactHeaders(req.headers),
+    requestId,
+    at: deps.rt.clock.now(),
+  };
+  deps.requests.push(record);
+
+  let fault = deps.faults.take(method, path);
+  if (fault?.type === "latency") {
+    record.fault = "latency";
+    await sleep(fault.ms);
+    fault = undefined;
+  }
+  if (fault?.type === "reset" && fault.phase === "before") {
+    record.fault = "reset-before";
+    req.socket.destroy();
+    return;
+  }
+  if (fault?.type === "status") {
+    record.fault = "status";
+    req.resume();
+    record.status = fault.status;
+    writeReply(res, statusFault(fault));
+    return;
+  }
+  const midBody = fault?.type === "reset" && fault.phase === "mid-body";
+  const resetAfter = fault?.type === "reset" && fault.phase === "after";
+  if (midBody) record.fault = "reset-mid-body";
+  if (resetAfter) record.fault = "reset-after";
+
+  const reply = await dispatch(deps, req, url, method, record, midBody).catch((err: unknown) => {
+    if (err instanceof ConnectionDropped) return undefined;
+    if (err instanceof ApiError) return errorReply(err);
+    throw err;
+  });
+  if (!reply) {
+    req.socket.destroy();
+    return;
+  }
+  if (resetAfter) {
+    reply.stream?.destroy();
+    req.socket.destroy();
+    return;
+  }
+  record.status = reply.status;
+  writeReply(res, reply);
+}
+
+async function dispatch(
+  deps: ServerDeps,
+  req: http.IncomingMessage,
+  url: URL,
+  method: string,
+  record: RequestRecord,
+  midBody: boolean,
+): Promise<Reply> {
+  const path = url.pathname;
+  const candidates = deps.routes.map((r) => ({ r, m: r.pattern.exec(path) })).filter((c) => c.m !== null);
+  const hit = candidates.find((c) => c.r.method === method);
+  const needsAuth = hit ? hit.r.auth : true;
+  if (needsAuth && req.headers.authorization !== `Bearer ${deps.apiKey}`) {
+    req.resume();
+    throw new ApiError(
+      401,
+      "Invalid API key provided. You can find your API key at https://api.together.ai/settings/api-keys.",
+      null,
+      "invalid_api_key",
+    );
+  }
+  if (!hit) {
+    req.resume();
+    if (candidates.length > 0)
+      throw new ApiError(405, `Method ${method} not allowed on ${path}`, null, "method_not_allowed");
+    throw new ApiError(
+      404,
+      `Unknown request URL: ${method} ${path}. Please check the URL for typos.`,
+      null,
+      "unknown_url",
+    );
+  }
+  let consumed = false;
+  const chunks = async function* (): AsyncGenerator<Buffer> {
+    consumed = true;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      yield chunk;
+      if (midBody && chunk.length >= MID_BODY_BYTES) throw new ConnectionDropped("mid-body reset");
+    }
+  };
+  let body: Record<string, unknown> = {};
+  if (hit.r.body === "json" || hit.r.body === "form") {
+    if (midBody) {
+      // chunks() drops the connection right after the first chunk arrives.
+      for await (const _chunk of chunks()) void _chunk;
+      throw new ConnectionDropped("mid-body reset");
+    }
+    const raw = await readSmallBody(req);
+    body = hit.r.body === "json" ? parseJsonBody(raw) : await parseForm(req, raw, url);
+    record.body = redactSecrets(body);
+  } else if (hit.r.body === "none") {
+    if (midBody) throw new ConnectionDropped("mid-body reset");
+    req.resume();
+  }
+  const ctx: RouteContext = {
+    rt: deps.rt,
+    req,
+    params: hit.m!.slice(1).map((p) => decodeURIComponent(p ?? "")),
+    query: url.searchParams,
+    body,
+    now: deps.rt.clock.now(),
+    chunks,
+    recordBody: (b) => {
+      record.body = redactSecrets(b);
+    },
+  };
+  const reply = await hit.r.handle(ctx);
+  if (hit.r.body === "stream" && !consumed) req.resume();
+  return reply;
+}
+
+/** `POST /files` fields arrive urlencoded (PY1, TS), as multipart (PY2) or in the query string (TS). */
+async function parseForm(req: http.IncomingMessage, raw: Buffer, url: URL): Promise<Record<string, unknown>> {
+  const fields: Record<string, unknown> = Object.fromEntries(url.searchParams);
+  const type = contentType(req);
+  if (type === "application/x-www-form-urlencoded")
+    Object.assign(fields, Object.fromEntries(new URLSearchParams(raw.toString("utf8"))));
+  else if (type === "multipart/form-data") {
+    const boundary = multipartBoundary(req);
+    if (!boundary) throw new ApiError(400, "multipart/form-data body without a boundary");
+    try {
+      Object.assign(fields, await multipartFields(raw, boundary));
+    } catch (err) {
+      if (err instanceof MultipartError) throw new ApiError(400, err.message);
+      throw err;
+    }
+  } else if (type === "application/json" && raw.length > 0) Object.assign(fields, parseJsonBody(raw));
+  return fields;
+}
+
+function statusFault(fault: Extract<FaultAction, { type: "status" }>): Reply {
+  const headers: Record<string, string> = {};
+  if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
+  const message =
+    fault.message ??
+    (fault.status === 429
+      ? "Rate limit exceeded, please retry later"
+      : `Injected fault: HTTP ${fault.status}`);
+  return errorReply(
+    new ApiError(
+      fault.status,
+      message,
+      null,
+      fault.status === 429 ? "rate_limit_exceeded" : "injected_fault",
+    ),
+    headers,
+  );
+}
+
+function writeReply(res: http.ServerResponse, reply: Reply): void {
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+  if (reply.stream) {
+    res.statusCode = reply.status;
+    reply.stream.on("error", () => res.destroy());
+    reply.stream.pipe(res);
+    return;
+  }
+  if (reply.json === undefined) {
+    res.statusCode = reply.status;
+    res.end();
+    return;
+  }
+  const payload = Buffer.from(JSON.stringify(reply.json));
+  res.statusCode = reply.status;
+  res.setHeader("content-type", "application/json");
+  res.setHeader("content-length", payload.length);
+  res.end(payload);
+}

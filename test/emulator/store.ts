@@ -1,0 +1,137 @@
+// Every object the emulator ever created. Records are never forgotten, only flagged deleted, so tests
+// can count what a run created, what is still live and what is still costing money.
+import type { FileCheckResult } from "./file-check";
+import type { HardwareAvailabilityStatus, JobDurations } from "./types";
+
+export type FilePurpose =
+  "fine-tune" | "eval" | "eval-sample" | "eval-output" | "eval-summary" | "batch-generated" | "batch-api";
+export type FileType = "jsonl" | "parquet" | "csv";
+
+export interface MultipartUpload {
+  uploadId: string;
+  fileSize: number;
+  numParts: number;
+  partSize: number;
+  parts: Map<number, { etag: string; size: number }>;
+  /** Part numbers whose region has been written at least once (a re-sent part must overwrite zeros). */
+  touched: Set<number>;
+  state: "open" | "completed" | "aborted";
+}
+
+export interface FileRecord {
+  id: string;
+  filename: string;
+  purpose: FilePurpose;
+  fileType: FileType;
+  /** Emulated epoch ms. */
+  createdAt: number;
+  bytes: number;
+  dataPath: string;
+  /** awaiting: the 302 was answered but no bytes arrived yet; complete: all bytes on disk. */
+  upload: "awaiting" | "multipart" | "complete";
+  multipart?: MultipartUpload;
+  /** Set when the bytes are complete; `result`/`resultAt` once the streaming check has finished. */
+  processing?: { startedAt: number; result?: FileCheckResult; resultAt?: number };
+  deleted: boolean;
+}
+
+export interface JobSchedule {
+  queuedAt: number;
+  runningAt: number;
+  compressingAt: number;
+  uploadingAt: number;
+  completedAt: number;
+}
+
+export interface JobRecord {
+  id: string;
+  createdAt: number;
+  /** Normalised hyperparameters echoed back on every job view (never secrets). */
+  echo: Record<string, unknown>;
+  model: string;
+  trainingType: "Full" | "Lora";
+  method: "sft" | "dpo";
+  batchSize: number;
+  maxSeqLength: number;
+  nEpochs: number;
+  nCheckpoints: number;
+  nEvals: number;
+  suffix?: string;
+  fromCheckpoint?: string;
+  outputName: string;
+  trainingFile: string;
+  validationFile?: string;
+  trainingFileBytes: number;
+  trainingFileLines: number;
+  tokensPerEpoch: number;
+  evalTokens: number;
+  stepsPerEpoch: number;
+  /** USD per token for this model band, method and training type. */
+  usdPerToken: number;
+  paramCount: number;
+  wandbUrl?: string;
+  schedule: JobSchedule;
+  cancelRequestedAt?: number;
+  cancelledAt?: number;
+  errorAt?: number;
+  errorMessage?: string;
+  deleted: boolean;
+}
+
+export type EndpointPhase =
+  | { kind: "starting"; since: number; pendingUntil: number; startedAt: number }
+  | { kind: "stopping"; since: number; stoppedAt: number }
+  | { kind: "stopped"; since: number }
+  | { kind: "error"; since: number; message: string };
+
+export interface EndpointRecord {
+  id: string;
+  name: string;
+  displayName: string;
+  model: string;
+  hardware: string;
+  autoscaling: { min_replicas: number; max_replicas: number };
+  createdAt: number;
+  inactiveTimeout: number | null;
+  availabilityZone?: string;
+  phase: EndpointPhase;
+  deleted: boolean;
+}
+
+export const DEFAULT_JOB_DURATIONS: JobDurations = {
+  pendingMs: 5_000,
+  queuedMs: 60_000,
+  // ~5k tokens/s: the throughput of a LoRA job on a small model on one H100, order of magnitude.
+  msPer1kTokens: 200,
+  compressingMs: 60_000,
+  uploadingMs: 60_000,
+  cancelMs: 10_000,
+};
+
+export class EmulatorStore {
+  readonly files = new Map<string, FileRecord>();
+  readonly jobs = new Map<string, JobRecord>();
+  readonly endpoints = new Map<string, EndpointRecord>();
+  readonly hardwareAvailability = new Map<string, HardwareAvailabilityStatus>();
+  jobDurations: JobDurations = { ...DEFAULT_JOB_DURATIONS };
+  /** PENDING for the first sixth, then STARTING; ~3 min like a real small-model deployment. */
+  endpointStartMs = 180_000;
+  endpointStopMs = 30_000;
+  /** USD credit limit reported by estimate-price. */
+  userLimitUsd = 1_000;
+
+  liveFile(id: string): FileRecord | undefined {
+    const f = this.files.get(id);
+    return f && !f.deleted ? f : undefined;
+  }
+
+  liveJob(id: string): JobRecord | undefined {
+    const j = this.jobs.get(id);
+    return j && !j.deleted ? j : undefined;
+  }
+
+  liveEndpoint(id: string): EndpointRecord | undefined {
+    const e = this.endpoints.get(id);
+    return e && !e.deleted ? e : undefined;
+  }
+}
