@@ -214,7 +214,7 @@ function checkPreference(row: Record<string, unknown>, n: number): void {
   if (typeof input !== "object" || input === null || !("messages" in input)) {
     throw new LineError(`line ${n}: input must be an object with messages.`);
   }
-  const messages = (input).messages;
+  const messages = input.messages;
   checkMessages(messages, `line ${n}: input`, false);
   const last = (messages as { role?: unknown }[]).at(-1);
   if (last?.role === "assistant")

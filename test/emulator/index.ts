@@ -7,11 +7,14 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { HARDWARE } from "./catalog";
 import { EmulatedClock } from "./clock";
 import { FaultInjector } from "./faults";
 import { json, type Reply } from "./http";
+import { endpointState, isBilling } from "./endpoint-state";
 import { jobStatus, TERMINAL_STATUSES } from "./job-timeline";
 import { fileRoutes, fileView } from "./routes/files";
+import { endpointRoutes, endpointView } from "./routes/endpoints";
 import { fineTuneRoutes } from "./routes/fine-tunes";
 import type { Runtime } from "./runtime";
 import { createHandler } from "./server";
@@ -55,10 +58,7 @@ export interface Emulator {
     stopEndpointForInactivity(endpointId: string): void;
     setHardwareAvailability(hardwareId: string, status: HardwareAvailabilityStatus): void;
     setUserLimit(usd: number): void;
-    setJobDurations(
-      d: Partial<Omit<JobDurations, "pendingMs" | "cancelMs">> &
-        Partial<Pick<JobDurations, "pendingMs" | "cancelMs">>,
-    ): void;
+    setJobDurations(d: Partial<JobDurations>): void;
     setEndpointStartMs(ms: number): void;
   };
 }
@@ -90,14 +90,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const now = clock.now();
     const files = [...store.files.values()];
     const jobs = [...store.jobs.values()];
+    const endpoints = [...store.endpoints.values()];
     return {
       filesCreated: files.length,
       filesLive: files.filter((f) => !f.deleted).length,
       jobsCreated: jobs.length,
       jobsActive: jobs.filter((j) => !TERMINAL_STATUSES.has(jobStatus(j, now))).length,
-      endpointsCreated: 0,
-      endpointsLive: 0,
-      endpointsBilling: 0,
+      endpointsCreated: endpoints.length,
+      endpointsLive: endpoints.filter((e) => !e.deleted).length,
+      endpointsBilling: endpoints.filter((e) => isBilling(e, now)).length,
     };
   };
 
@@ -121,7 +122,14 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   };
 
   const server = http.createServer(
-    createHandler({ rt, routes: [...fileRoutes(), ...fineTuneRoutes()], faults, requests, apiKey, control }),
+    createHandler({
+      rt,
+      routes: [...fileRoutes(), ...fineTuneRoutes(), ...endpointRoutes()],
+      faults,
+      requests,
+      apiKey,
+      control,
+    }),
   );
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
@@ -138,6 +146,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const job = store.liveJob(id);
     if (!job) throw new Error(`emulator: no fine-tune job ${id}`);
     return job;
+  };
+  const mustEndpoint = (id: string) => {
+    const ep = store.liveEndpoint(id);
+    if (!ep) throw new Error(`emulator: no endpoint ${id}`);
+    return ep;
   };
 
   return {
@@ -168,9 +181,19 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
         job.errorAt = now;
         job.errorMessage = message;
       },
-      setEndpointError() {},
-      stopEndpointForInactivity() {},
+      setEndpointError(endpointId, message) {
+        mustEndpoint(endpointId).phase = { kind: "error", since: clock.now(), message };
+      },
+      stopEndpointForInactivity(endpointId) {
+        const ep = mustEndpoint(endpointId);
+        const state = endpointState(ep, clock.now());
+        if (state !== "STARTED")
+          throw new Error(`emulator: endpoint ${endpointId} is ${state}; only a STARTED endpoint idles out`);
+        ep.phase = { kind: "stopped", since: clock.now() };
+      },
       setHardwareAvailability(hardwareId, status) {
+        if (!HARDWARE.some((h) => h.id === hardwareId))
+          throw new Error(`emulator: no hardware ${hardwareId}`);
         store.hardwareAvailability.set(hardwareId, status);
       },
       setUserLimit(usd) {
