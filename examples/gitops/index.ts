@@ -1,0 +1,10 @@
+import { program } from "./program";
+
+const outputs = program();
+
+export const endpointName = outputs.endpointName;
+export const endpointState = outputs.endpointState;
+export const jobId = outputs.jobId;
+export const outputModelName = outputs.outputModelName;
+export const estimatedPriceUsd = outputs.estimatedPriceUsd;
+export const hourlyPriceUsd = outputs.hourlyPriceUsd;
