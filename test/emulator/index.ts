@@ -118,6 +118,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           model: j.model,
           model_output_name: j.outputName,
         })),
+      endpoints: [...store.endpoints.values()].filter((e) => !e.deleted).map((e) => endpointView(e, now)),
     });
   };
 
