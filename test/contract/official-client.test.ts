@@ -1,0 +1,166 @@
+// Conformance: Together's own TypeScript client (`together-ai`) drives the emulator. If the official
+// client cannot talk to it, the emulator is wrong, not the client.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startEmulator, type Emulator } from "../emulator";
+
+// The client's upload helper reads TOGETHER_API_BASE_URL once, when the module loads; it is required
+// after the emulator is listening.
+type TogetherClient = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let emu: Emulator;
+let client: TogetherClient;
+let AuthenticationError: new (...args: never[]) => Error;
+let dir: string;
+const savedBase = process.env.TOGETHER_API_BASE_URL;
+const nativeFetch = globalThis.fetch;
+
+beforeAll(async () => {
+  emu = await startEmulator({ timeScale: 1 });
+  process.env.TOGETHER_API_BASE_URL = emu.baseUrl;
+  // together-ai 0.52's upload helper PUTs a Node stream through the global fetch without
+  // `duplex: "half"`, which Node's fetch refuses before sending anything. Adding the flag is the only
+  // change; every request the client makes still reaches the emulator as the client shaped it.
+  globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    nativeFetch(
+      input,
+      init?.body && typeof (init.body as { pipe?: unknown }).pipe === "function"
+        ? ({ ...init, duplex: "half" } as RequestInit)
+        : init,
+    )) as typeof fetch;
+  jest.isolateModules(() => {
+    const Together = require("together-ai");
+    AuthenticationError = Together.AuthenticationError;
+    client = new Together({ apiKey: emu.apiKey, baseURL: emu.baseUrl, maxRetries: 0 });
+  });
+  dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "official-client-"));
+});
+
+afterAll(async () => {
+  globalThis.fetch = nativeFetch;
+  if (savedBase === undefined) delete process.env.TOGETHER_API_BASE_URL;
+  else process.env.TOGETHER_API_BASE_URL = savedBase;
+  await emu.close();
+  await fs.promises.rm(dir, { recursive: true, force: true });
+});
+
+async function uploadWithClient(lines: number): Promise<{ id: string; bytes: number }> {
+  const file = path.join(dir, `train-${lines}.jsonl`);
+  const rows = Array.from({ length: lines }, (_, i) =>
+    JSON.stringify({
+      messages: [
+        { role: "user", content: `q${i}` },
+        { role: "assistant", content: `a${i}` },
+      ],
+    }),
+  );
+  await fs.promises.writeFile(file, rows.join("\n") + "\n");
+  const uploaded = await client.files.upload(file, "fine-tune");
+  return { id: uploaded.id, bytes: (await fs.promises.stat(file)).size };
+}
+
+describe("official together-ai client against the emulator", () => {
+  it("uploads, lists, retrieves, downloads and deletes files", async () => {
+    const { id, bytes } = await uploadWithClient(5);
+    expect(id).toMatch(/^file-/);
+    const got = await client.files.retrieve(id);
+    expect(got).toMatchObject({ id, object: "file", bytes, purpose: "fine-tune", FileType: "jsonl" });
+    const list = await client.files.list();
+    expect(list.data.map((f: { id: string }) => f.id)).toContain(id);
+    const content = await client.files.content(id);
+    expect((await content.text()).split("\n").length).toBe(6);
+    const del = await client.files.delete(id);
+    expect(del).toMatchObject({ id, deleted: true });
+    await expect(client.files.retrieve(id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("creates, retrieves, lists, cancels a fine-tune and reads its events", async () => {
+    const { id } = await uploadWithClient(20);
+    await emu.idle();
+    emu.clock.advance(10_000);
+    expect((await client.files.retrieve(id)).processing_status).toBe("COMPLETED");
+
+    const est = await client.fineTuning.estimatePrice({ training_file: id, model: "Qwen/Qwen3-0.6B" });
+    expect(est).toMatchObject({ estimation_available: true, allowed_to_proceed: true });
+
+    const job = await client.fineTuning.create({
+      training_file: id,
+      model: "Qwen/Qwen3-0.6B",
+      suffix: "conformance",
+      wandb_api_key: "wandb-secret-value",
+      training_type: { type: "Lora", lora_r: 8, lora_alpha: 16 },
+    });
+    expect(job).toMatchObject({ status: "pending", model: "Qwen/Qwen3-0.6B" });
+    expect(JSON.stringify(job)).not.toContain("wandb-secret-value");
+    const got = await client.fineTuning.retrieve(job.id);
+    expect(got).toMatchObject({
+      id: job.id,
+      user_id: "emulator-user",
+      model_output_name: job.model_output_name,
+    });
+    const list = await client.fineTuning.list();
+    expect(list.data.map((j: { id: string }) => j.id)).toContain(job.id);
+    const limits = await client.fineTuning.modelLimits({ model_name: "Qwen/Qwen3-0.6B" });
+    expect(limits.lora_training.max_rank).toBe(64);
+
+    const cancelled = await client.fineTuning.cancel(job.id);
+    expect(cancelled.status).toBe("cancel_requested");
+    emu.clock.advance(60_000);
+    expect((await client.fineTuning.retrieve(job.id)).status).toBe("cancelled");
+    const events = await client.fineTuning.listEvents(job.id);
+    expect(events.data.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(["job_pending", "cancel_requested"]),
+    );
+    await expect(client.fineTuning.create({ training_file: id, model: "nope/nope" })).rejects.toMatchObject({
+      status: 400,
+    });
+  });
+
+  it("creates, retrieves, updates and deletes an endpoint, and lists hardware", async () => {
+    const hardware = await client.endpoints.listHardware({ model: "Qwen/Qwen3-8B" });
+    expect(hardware.data.length).toBeGreaterThan(0);
+    expect(hardware.data[0].availability.status).toBe("available");
+    const ep = await client.endpoints.create({
+      model: "Qwen/Qwen3-8B",
+      hardware: hardware.data[0].id,
+      autoscaling: { min_replicas: 1, max_replicas: 1 },
+      display_name: "conformance",
+    });
+    expect(ep).toMatchObject({ object: "endpoint", type: "dedicated", state: "PENDING" });
+    emu.clock.advance(300_000);
+    expect((await client.endpoints.retrieve(ep.id)).state).toBe("STARTED");
+    const updated = await client.endpoints.update(ep.id, {
+      state: "STOPPED",
+      autoscaling: { min_replicas: 1, max_replicas: 3 },
+    });
+    expect(updated).toMatchObject({ state: "STOPPING", autoscaling: { min_replicas: 1, max_replicas: 3 } });
+    const mine = await client.endpoints.list({ mine: true, type: "dedicated" });
+    expect(mine.data.map((e: { id: string }) => e.id)).toEqual([ep.id]);
+    await client.endpoints.delete(ep.id);
+    await expect(client.endpoints.retrieve(ep.id)).rejects.toMatchObject({ status: 404 });
+    const zones = await client.endpoints.listAvzones();
+    expect(zones.avzones.length).toBeGreaterThan(0);
+  });
+
+  it("surfaces the emulator's 401 as the client's AuthenticationError", async () => {
+    const bad = new client.constructor({ apiKey: "wrong-key", baseURL: emu.baseUrl, maxRetries: 0 });
+    const err = await bad.files.list().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthenticationError);
+    expect(err).toMatchObject({ status: 401 });
+    expect(err.error).toMatchObject({ error: { type: "authentication_error", code: "invalid_api_key" } });
+  });
+
+  it("retries an injected 429 with Retry-After and then succeeds", async () => {
+    const retrying = new client.constructor({ apiKey: emu.apiKey, baseURL: emu.baseUrl, maxRetries: 2 });
+    const before = emu.faults.injected;
+    emu.faults.add({
+      method: "GET",
+      path: "/v1/hardware",
+      action: { type: "status", status: 429, retryAfterSeconds: 0 },
+    });
+    const hw = await retrying.endpoints.listHardware();
+    expect(hw.data.length).toBeGreaterThan(0);
+    expect(emu.faults.injected).toBe(before + 1);
+  });
+});
