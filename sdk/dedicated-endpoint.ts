@@ -5,10 +5,10 @@ import { defaultDisplayName } from "../provider/resources/dedicated-endpoint/nam
 /** Replica bounds of a {@link DedicatedEndpoint}. Changing them updates the endpoint in place. */
 export interface DedicatedEndpointAutoscaling {
   /** Fewest replicas kept running (0 or more). Default: `1`. Updates in place. */
-  minReplicas?: pulumi.Input<number>;
+  minReplicas?: pulumi.Input<number> | undefined;
   /** Most replicas Together may scale to (1 or more, at least `minReplicas`); the hourly price is
    *  computed at this bound. Default: `minReplicas` (at least 1). Updates in place. */
-  maxReplicas?: pulumi.Input<number>;
+  maxReplicas?: pulumi.Input<number> | undefined;
 }
 
 /** Arguments of a {@link DedicatedEndpoint}. `model`, `hardware`, `availabilityZone` and
@@ -29,51 +29,51 @@ export interface DedicatedEndpointArgs {
    */
   hardware: pulumi.Input<string>;
   /** Replica bounds. Default: `{ minReplicas: 1, maxReplicas: 1 }`. Updates in place. */
-  autoscaling?: pulumi.Input<DedicatedEndpointAutoscaling>;
+  autoscaling?: pulumi.Input<DedicatedEndpointAutoscaling> | undefined;
   /**
    * Name shown in Together's console: 1–100 letters, digits, spaces, `.`, `_` or `-`. Default:
    * `<project>-<stack>-<resource name>` lower-cased to `[a-z0-9-]`, at most 60 characters, with an
    * 8-hex hash appended whenever that mapping had to change or cut anything, so per-branch stacks never
    * collide. Updates in place.
    */
-  displayName?: pulumi.Input<string>;
+  displayName?: pulumi.Input<string> | undefined;
   /**
    * `STARTED` (serving, billed per minute) or `STOPPED` (not billed). Default: `STARTED`. Updates in
    * place (start or stop). An endpoint stopped by its own inactivity timeout is left stopped by later
    * runs (see `liveState`); one stopped or started by hand is put back to this state.
    */
-  state?: pulumi.Input<"STARTED" | "STOPPED">;
+  state?: pulumi.Input<"STARTED" | "STOPPED"> | undefined;
   /**
    * Minutes without requests after which Together stops the endpoint (billing stops); `0` disables
    * auto-stop. Always sent explicitly. Default: `60` (Together's documented default). Updates in place.
    */
-  inactiveTimeoutMinutes?: pulumi.Input<number>;
+  inactiveTimeoutMinutes?: pulumi.Input<number> | undefined;
   /** Turn speculative decoding off. Default: `false`. Changing it **replaces** the endpoint. */
-  disableSpeculativeDecoding?: pulumi.Input<boolean>;
+  disableSpeculativeDecoding?: pulumi.Input<boolean> | undefined;
   /** Availability zone to deploy in (e.g. `us-central-4b`). Default: Together chooses. Changing it
    *  **replaces** the endpoint. */
-  availabilityZone?: pulumi.Input<string>;
+  availabilityZone?: pulumi.Input<string> | undefined;
   /** Wait until the endpoint reaches `state` before create/update returns. Default: `true`. With
    *  `false`, create returns once Together accepted the request. Updates in place (no API call). */
-  waitForReady?: pulumi.Input<boolean>;
+  waitForReady?: pulumi.Input<boolean> | undefined;
   /**
    * How long to wait for the endpoint to reach `state`, in minutes (1–1440). Default: `60`. On timeout
    * the endpoint stays in the stack and the next `up` resumes the wait. Pulumi's `customTimeouts` do not
    * reach dynamic providers; this does. Updates in place (no API call).
    */
-  timeoutMinutes?: pulumi.Input<number>;
+  timeoutMinutes?: pulumi.Input<number> | undefined;
   /**
    * Upper bound on the hourly price in US dollars (hardware price × 60 × `maxReplicas`). Preview fails
    * when the configuration would cost more. Default: no cap. Updates in place (no API call).
    */
-  maxHourlyPriceUsd?: pulumi.Input<number>;
+  maxHourlyPriceUsd?: pulumi.Input<number> | undefined;
   /**
    * Bring an existing endpoint (`endpoint-…`) under management instead of creating one: its model and
    * hardware must match, then display name, replicas, state and inactive timeout are brought to these
    * arguments, and `destroy` deletes it. Pointing it at a different endpoint **replaces**; removing it
    * changes nothing. Default: none (create).
    */
-  adoptEndpointId?: pulumi.Input<string>;
+  adoptEndpointId?: pulumi.Input<string> | undefined;
 }
 
 /**

@@ -35,6 +35,7 @@
  * Replacement (model, hardware, availabilityZone, disableSpeculativeDecoding) is create-before-delete, so
  * clients have an endpoint throughout. Delete stops, deletes and confirms the endpoint is gone.
  */
+import type { z } from "zod";
 import { isAmbiguousCreate, isNotFound, type TogetherClient } from "../../client";
 import { checkWithSchema } from "../../shared/check";
 import { diffByTable } from "../../shared/diff";
@@ -100,6 +101,15 @@ function previousOutputs(props: Record<string, unknown>): DedicatedEndpointOutpu
   };
 }
 
+/** The known inputs parsed on their own (required fields may be absent: they are unknown until apply). */
+function knownFields(
+  news: Record<string, unknown>,
+): z.output<typeof dedicatedEndpointInputsSchema> | undefined {
+  const known = Object.fromEntries(Object.entries(news).filter(([, v]) => !containsUnknown(v)));
+  const r = dedicatedEndpointInputsSchema.partial().safeParse(known);
+  return r.success ? (r.data as z.output<typeof dedicatedEndpointInputsSchema>) : undefined;
+}
+
 async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
@@ -115,9 +125,11 @@ async function check(
     maxReplicas: typeof autoscaling?.maxReplicas === "number" ? autoscaling.maxReplicas : undefined,
   });
   const failures = [...parsed.failures, ...crossField];
-  if (parsed.value === undefined || failures.length > 0) return { inputs: news, failures };
+  // With no failures but no value, only fields unknown at preview are missing: default the known rest.
+  const value = parsed.value ?? knownFields(news);
+  if (value === undefined || failures.length > 0) return { inputs: news, failures };
 
-  const spec: Record<string, unknown> = { ...normalizeInputs(parsed.value, logicalNameOf(news)) };
+  const spec: Record<string, unknown> = { ...normalizeInputs(value, logicalNameOf(news)) };
   // Defaults must not paper over values the engine does not know yet: diff has to see them as unknown.
   for (const [key, value] of Object.entries(news)) if (containsUnknown(value)) spec[key] = value;
 

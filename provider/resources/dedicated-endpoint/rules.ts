@@ -40,14 +40,13 @@ export function hardwareRule(i: HardwareRuleInput): { offer?: HardwareOffer; fai
   const verdict = judgeHardware(i.offers, i.hardware, i.requireAvailable);
   if (verdict.ok) return { offer: verdict.offer, failures: [] };
   const forModel = i.model === undefined ? "" : ` for model ${JSON.stringify(i.model)}`;
-  const options = describeOffers(
-    i.requireAvailable ? i.offers.filter((o) => o.availability !== "unavailable") : i.offers,
-  );
+  const options = describeOffers(i.offers);
   const reason =
     verdict.problem === "not-offered"
-      ? `is not offered${forModel}, allowed one of ${options}. Fix: set hardware to one of those ids`
-      : `is offered${forModel} but Together reports it ${verdict.offer?.availability ?? "unavailable"}, ` +
-        `allowed one of ${options}. Fix: choose a configuration marked available, or retry later`;
+      ? `is not offered${forModel}, allowed one of the configurations Together offers${forModel}: ${options}. ` +
+        `Fix: set hardware to one marked available`
+      : `is offered${forModel} but Together reports it ${verdict.offer?.availability ?? "unavailable"} right now, ` +
+        `allowed one marked available of: ${options}. Fix: choose one marked available, or retry later`;
   return { failures: [failure("hardware", `${i.who}: hardware = ${JSON.stringify(i.hardware)}: ${reason}`)] };
 }
 

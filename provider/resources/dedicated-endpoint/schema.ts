@@ -28,20 +28,43 @@ export const autoscalingSchema = z.object({
 
 /** What the SDK sends (after its own defaulting of `displayName`). Extra keys (`__provider`, computed
  *  fields from earlier checks) are stripped. */
+/** A string matching `re`, explained in plain words (checkWithSchema shows a message with a Fix verbatim). */
+function matching(re: RegExp, message: string) {
+  return z.string().refine((v) => re.test(v), { message });
+}
+
+/** What the SDK sends (after its own defaulting of `displayName`). Extra keys (`__provider`, computed
+ *  fields from earlier checks) are stripped. */
 export const dedicatedEndpointInputsSchema = z.object({
   logicalName: z.string().optional(),
   model: z.string().min(1),
-  hardware: z.string().regex(HARDWARE_ID),
+  hardware: matching(
+    HARDWARE_ID,
+    "is not a hardware id, allowed <gpu count>x_<vendor>_<gpu>_<memory>_<link> such as 1x_nvidia_h100_80gb_sxm. " +
+      "Fix: pick an id from GET /hardware?model=<your model>",
+  ),
   autoscaling: autoscalingSchema.optional(),
-  displayName: z.string().regex(DISPLAY_NAME),
+  displayName: matching(
+    DISPLAY_NAME,
+    'is not a valid display name, allowed 1-100 letters, digits, spaces, ".", "_" or "-". ' +
+      "Fix: shorten it or replace the other characters (or omit it for the default <project>-<stack>-<name>)",
+  ),
   state: z.enum(DESIRED_STATES).optional(),
   inactiveTimeoutMinutes: z.number().int().min(0).optional(),
   disableSpeculativeDecoding: z.boolean().optional(),
-  availabilityZone: z.string().regex(AVAILABILITY_ZONE).optional(),
+  availabilityZone: matching(
+    AVAILABILITY_ZONE,
+    "is not an availability zone name, allowed lower-case letters, digits and dashes such as us-central-4b. " +
+      "Fix: pick one from GET /clusters/availability-zones, or omit it",
+  ).optional(),
   waitForReady: z.boolean().optional(),
   timeoutMinutes: z.number().int().min(1).max(MAX_TIMEOUT_MINUTES).optional(),
   maxHourlyPriceUsd: z.number().positive().optional(),
-  adoptEndpointId: z.string().regex(ENDPOINT_ID).optional(),
+  adoptEndpointId: matching(
+    ENDPOINT_ID,
+    'is not an endpoint id, allowed "endpoint-" followed by letters, digits and dashes. ' +
+      "Fix: copy the id from the Together console or GET /endpoints",
+  ).optional(),
 });
 
 export type DedicatedEndpointInputs = z.input<typeof dedicatedEndpointInputsSchema>;
