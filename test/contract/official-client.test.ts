@@ -26,9 +26,9 @@ beforeAll(async () => {
     nativeFetch(
       input,
       init?.body && typeof (init.body as { pipe?: unknown }).pipe === "function"
-        ? ({ ...init, duplex: "half" } as RequestInit)
+        ? ({ ...init, duplex: "half" })
         : init,
-    )) as typeof fetch;
+    ));
   jest.isolateModules(() => {
     const Together = require("together-ai");
     AuthenticationError = Together.AuthenticationError;
