@@ -217,13 +217,13 @@ describe("wire mapping and outputs", () => {
   });
 
   test("an ERROR endpoint carries the server's reason", () => {
-    const live = toLive({ ...wire, state: "ERROR", error_message: "out of capacity" } as never);
+    const live = toLive({ ...wire, state: "ERROR", error_message: "out of capacity" });
     expect(live.errorMessage).toBe("out of capacity");
     expect(toLive(wire as never).errorMessage).toBeUndefined();
   });
 
   test("outputs echo every input, never hold undefined, and refresh follows the drift policy", () => {
-    const live = toLive(wire as never);
+    const live = toLive(wire);
     const outs = buildOutputs(spec, live, 7.98, "STARTED");
     expect(Object.values(outs).every((v) => v !== undefined)).toBe(true);
     expect(outs).toMatchObject({
@@ -244,7 +244,7 @@ describe("wire mapping and outputs", () => {
 
 describe("diff", () => {
   const ctx = {} as ProviderContext;
-  const olds = { ...buildOutputs(spec, toLive(wire as never), 7.98, "STARTED") } as Record<string, unknown>;
+  const olds = { ...buildOutputs(spec, toLive(wire), 7.98, "STARTED") } as Record<string, unknown>;
   const news = { ...spec, hourlyPriceUsd: 7.98 } as Record<string, unknown>;
 
   test("no change, in-place changes and create-before-delete replacements", async () => {
