@@ -12,7 +12,7 @@ export interface Seen {
   bytes: number;
 }
 
-export type Handler = (req: Seen, res: http.ServerResponse) => void | Promise<void>;
+export type Handler = (req: Seen, res: http.ServerResponse) => unknown;
 
 export interface FakeServer {
   /** e.g. http://127.0.0.1:1234 */
