@@ -111,6 +111,7 @@ async function adopt(
       throw new Error(
         `${who}: adoptFileId = ${fileId}: no such file on Together. Fix: use an id from the Together file list ` +
           `(\`together files list\`), or remove adoptFileId to upload ${inputs.source}.`,
+        { cause: e },
       );
     }
     throw e;

@@ -24,7 +24,10 @@ export const trainingFileArgsSchema = z.object({
     .min(1)
     .max(255)
     // Together stores the name as given; a path separator would make it look like a path.
-    .regex(/^[^/\\\u0000-\u001f]+$/, "must be a plain file name without / or \\ or control characters")
+    .refine(
+      (name) => !/[/\\]/.test(name) && ![...name].some((c) => c.charCodeAt(0) < 0x20),
+      "must be a plain file name without / or \\ or control characters",
+    )
     .optional(),
   purpose: z.enum(TRAINING_FILE_PURPOSES).optional(),
   check: z.boolean().optional(),

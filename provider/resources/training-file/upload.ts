@@ -105,6 +105,7 @@ export async function awaitProcessing(
       throw new Error(
         `${who}: Together rejected ${inputs.fileName} (${file.id}): ${e.reason}. ${fate}. ` +
           `Fix: correct the dataset (run \`pulumi-together check ${inputs.source}\`) and run the update again.`,
+        { cause: e },
       );
     }
     // The file exists and may still pass: keep it in state so the next up does not upload a second copy.
@@ -138,7 +139,7 @@ function progressLogger(
     const rate = sent / 1e6 / seconds;
     ctx.log.info(
       `${who}: ${final ? "uploaded" : "uploading"} ${fileName}: ${formatBytes(sent)} of ${formatBytes(total)} ` +
-        `(${pct}%), ${rate.toFixed(1)} MB/s`,
+        `(${pct}%), ${rate.toFixed(rate < 10 ? 2 : 1)} MB/s`,
     );
   };
 }
