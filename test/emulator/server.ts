@@ -44,6 +44,8 @@ export function createHandler(
 }
 
 async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  // Captured up front: once a request stream is destroyed, req.socket no longer points at it.
+  const socket = req.socket;
   const requestId = `req-${randomUUID()}`;
   res.setHeader("x-request-id", requestId);
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -76,7 +78,7 @@ async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.Ser
   }
   if (fault?.type === "reset" && fault.phase === "before") {
     record.fault = "reset-before";
-    req.socket.destroy();
+    socket.destroy();
     return;
   }
   if (fault?.type === "status") {
@@ -97,12 +99,12 @@ async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.Ser
     throw err;
   });
   if (!reply) {
-    req.socket.destroy();
+    socket.destroy();
     return;
   }
   if (resetAfter) {
     reply.stream?.destroy();
-    req.socket.destroy();
+    socket.destroy();
     return;
   }
   record.status = reply.status;
