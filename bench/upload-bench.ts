@@ -1,0 +1,161 @@
+// Upload throughput and memory: the client against curl, both PUTting to the emulator's upload URL.
+//
+// Creates once, under `.bench-data/` (git-ignored), a 1 GiB and a 6 GiB file of non-zero JSONL (a 1 MiB
+// block of random-text lines, repeated), starts the emulator, and for each size:
+//   - uploads the file through the client in a child node process (so `process.resourceUsage().maxRSS` is
+//     the client's own peak RSS); 1 GiB takes the redirect flow, 6 GiB the multipart flow (4 parts in flight);
+//   - `curl -T` the same file to an upload URL obtained from the emulator's `POST /files` 302 flow.
+// Prints: size, client MB/s, curl MB/s, ratio, client peak RSS MB. Targets: >= 0.9x curl, RSS < 150 MB.
+//
+// Env: BENCH_UPLOAD_SIZES=1 (or "1,6") restricts the sizes, in GiB. Run: `npm run bench -- upload`.
+import { execFile, fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { TogetherClient } from "../provider/client";
+import { startEmulator } from "../test/emulator";
+
+const GiB = 2 ** 30;
+const MiB = 2 ** 20;
+const MB = 1e6;
+const CHILD_FLAG = "--upload-bench-child";
+
+interface ChildResult {
+  ms: number;
+  maxRssKb: number;
+  fileId: string;
+}
+
+/** A 1 MiB block of JSONL lines with random text, so the file is valid training data and not sparse. */
+function jsonlBlock(): Buffer {
+  const lines: string[] = [];
+  let size = 0;
+  for (;;) {
+    const line = `${JSON.stringify({ text: randomBytes(96).toString("base64") })}\n`;
+    if (size + line.length > MiB) break;
+    lines.push(line);
+    size += line.length;
+  }
+  const pad = MiB - size;
+  // Top up to exactly 1 MiB with one more line of the right length.
+  lines.push(`${JSON.stringify({ text: "x".repeat(Math.max(0, pad - 12)) })}\n`);
+  const block = Buffer.from(lines.join(""));
+  return block.subarray(0, MiB);
+}
+
+async function ensureFile(dir: string, gib: number): Promise<string> {
+  const file = path.join(dir, `upload-${gib}g.jsonl`);
+  const want = gib * GiB;
+  if (fs.existsSync(file) && fs.statSync(file).size === want) return file;
+  const block = jsonlBlock();
+  const fh = await fs.promises.open(file, "w");
+  try {
+    for (let i = 0; i < gib * 1024; i++) await fh.write(block);
+  } finally {
+    await fh.close();
+  }
+  return file;
+}
+
+async function clientUpload(baseUrl: string, apiKey: string, file: string): Promise<ChildResult> {
+  // The key travels in the environment, not argv, which any process on the machine can list.
+  const child = fork(__filename, [CHILD_FLAG, baseUrl, file], {
+    stdio: "inherit",
+    env: { ...process.env, TOGETHER_API_KEY: apiKey },
+  });
+  return new Promise((resolve, reject) => {
+    child.once("message", (m) => resolve(m as ChildResult));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`upload child exited with ${code}`));
+    });
+  });
+}
+
+async function curlUpload(baseUrl: string, apiKey: string, file: string): Promise<number> {
+  const res = await fetch(`${baseUrl}/files`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ purpose: "fine-tune", file_name: path.basename(file), file_type: "jsonl" }),
+    redirect: "manual",
+  });
+  const location = res.headers.get("location");
+  if (res.status !== 302 || !location) throw new Error(`POST /files answered ${res.status}, not a 302`);
+  const { stdout } = await promisify(execFile)("curl", [
+    "-sS",
+    "--fail",
+    "-T",
+    file,
+    "-H",
+    "Content-Type: application/octet-stream",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{time_total}",
+    location,
+  ]);
+  return Number(stdout.trim()) * 1000;
+}
+
+export async function runUploadBench(): Promise<void> {
+  const sizes = (process.env.BENCH_UPLOAD_SIZES ?? "1,6")
+    .split(",")
+    .map((s) => Number(s.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
+  const dir = path.resolve(process.cwd(), ".bench-data");
+  fs.mkdirSync(dir, { recursive: true });
+  const rows: string[][] = [["size", "client MB/s", "curl MB/s", "ratio", "client peak RSS MB"]];
+  for (const gib of sizes) {
+    const file = await ensureFile(dir, gib);
+    // A fresh emulator per size keeps its stored copies from piling up on disk.
+    const emu = await startEmulator({ dataDir: path.join(dir, `emulator-${gib}g`) });
+    try {
+      // The emulator validates uploaded files in the background; let that finish before the next
+      // measurement so neither upload competes with it for the CPU.
+      const curlMs = await curlUpload(emu.baseUrl, emu.apiKey, file);
+      await emu.idle();
+      const client = await clientUpload(emu.baseUrl, emu.apiKey, file);
+      await emu.idle();
+      const bytes = gib * GiB;
+      const clientRate = bytes / MB / (client.ms / 1000);
+      const curlRate = bytes / MB / (curlMs / 1000);
+      rows.push([
+        `${gib} GiB`,
+        clientRate.toFixed(0),
+        curlRate.toFixed(0),
+        `${(clientRate / curlRate).toFixed(2)}x`,
+        (client.maxRssKb / 1024).toFixed(0),
+      ]);
+    } finally {
+      await emu.close();
+      fs.rmSync(path.join(dir, `emulator-${gib}g`), { recursive: true, force: true });
+    }
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
+  console.log("targets: client >= 0.9x curl, client peak RSS < 150 MB");
+}
+
+async function child(baseUrl: string, file: string): Promise<void> {
+  const client = new TogetherClient({ baseUrl, apiKey: process.env.TOGETHER_API_KEY ?? "" });
+  const started = performance.now();
+  const uploaded = await client.files.upload({
+    path: file,
+    fileName: path.basename(file),
+    purpose: "fine-tune",
+    fileType: "jsonl",
+  });
+  const ms = performance.now() - started;
+  await client.close();
+  const result: ChildResult = { ms, maxRssKb: process.resourceUsage().maxRSS, fileId: uploaded.id };
+  process.send?.(result);
+}
+
+if (process.argv[2] === CHILD_FLAG) {
+  const [baseUrl, file] = process.argv.slice(3) as [string, string];
+  child(baseUrl, file).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });
+}
