@@ -43,7 +43,8 @@ function tokens(e: PriceEstimate): string {
 }
 
 function limits(e: PriceEstimate, cap: number | undefined): string {
-  const account = e.userLimitUsd === undefined ? "account limit not reported" : `account limit ${usd(e.userLimitUsd)}`;
+  const account =
+    e.userLimitUsd === undefined ? "account limit not reported" : `account limit ${usd(e.userLimitUsd)}`;
   const mine = cap === undefined ? "no maxPriceUsd" : `maxPriceUsd ${usd(cap)}`;
   return `${mine}, ${account}`;
 }

@@ -1,6 +1,12 @@
 // FineTuneJob: a one-shot, paid, immutable training run. Started exactly once, priced before anything is spent,
 // waited on honestly, cancelled when destroyed.
-import { isAmbiguousCreate, isNotFound, type WireFineTune } from "../../client";
+import {
+  isAmbiguousCreate,
+  isBadRequest,
+  isNotFound,
+  type TogetherClient,
+  type WireFineTune,
+} from "../../client";
 import { checkWithSchema } from "../../shared/check";
 import { canonicalEqual, diffByTable } from "../../shared/diff";
 import { PartialFailureError } from "../../shared/partial-failure";
@@ -22,11 +28,27 @@ import { echoInputs, jobOutputs, registerSecrets } from "./outputs";
 import { adoptAfterAmbiguousCreate, snapshotJobIds } from "./reconcile";
 import { createBody } from "./request-body";
 import { crossFieldFailures } from "./rules";
-import { diffTable, fineTuneJobInputs, KIND, TRAINING_FIELDS, type FineTuneJobInputs, type WaitTarget } from "./schema";
+import {
+  diffTable,
+  fineTuneJobInputs,
+  KIND,
+  TRAINING_FIELDS,
+  type FineTuneJobInputs,
+  type WaitTarget,
+} from "./schema";
 
 /** How long destroy waits for a cancelled job to stop (real time, divided by the time scale). */
 const CANCEL_WAIT_MS = 5 * 60_000;
-const PRICE_FIELDS = ["trainingFile", "validationFile", "model", "fromCheckpoint", "nEpochs", "nEvals", "trainingMethod", "trainingType"];
+const PRICE_FIELDS = [
+  "trainingFile",
+  "validationFile",
+  "model",
+  "fromCheckpoint",
+  "nEpochs",
+  "nEvals",
+  "trainingMethod",
+  "trainingType",
+];
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -56,7 +78,9 @@ async function checkAgainstModel(
   if (typeof model !== "string" || isUnknown(model) || value.fromCheckpoint !== undefined) return [];
   const lookup = await lookUpLimits(ctx, model);
   if (lookup.kind === "unavailable") {
-    ctx.log.warn(`${subject(name)}: could not check ${model}'s limits (${lookup.why}); Together will check them at create.`);
+    ctx.log.warn(
+      `${subject(name)}: could not check ${model}'s limits (${lookup.why}); Together will check them at create.`,
+    );
   }
   return limitsFailures(name, value, lookup);
 }
@@ -75,7 +99,9 @@ async function previewGate(
   try {
     est = await estimatePrice(ctx, value);
   } catch (e) {
-    ctx.log.warn(`${subject(name)}: could not estimate the price at preview (${errorText(e)}); it is checked again at create.`);
+    ctx.log.warn(
+      `${subject(name)}: could not estimate the price at preview (${errorText(e)}); it is checked again at create.`,
+    );
     return {};
   }
   ctx.log.info(estimateLine(name, est, value.maxPriceUsd));
@@ -83,19 +109,28 @@ async function previewGate(
   const out: { estimate?: number; failure?: CheckFailure } = {};
   if (est.priceUsd !== undefined) out.estimate = est.priceUsd;
   if (refusal !== undefined) {
-    out.failure = { property: est.allowedToProceed === false ? "trainingFile" : "maxPriceUsd", reason: refusal };
+    out.failure = {
+      property: est.allowedToProceed === false ? "trainingFile" : "maxPriceUsd",
+      reason: refusal,
+    };
   }
   return out;
 }
 
 /** The create half of the cost gate: throws before the POST when the job must not start. */
-async function createGate(ctx: ProviderContext, name: string | undefined, i: FineTuneJobInputs): Promise<number | undefined> {
+async function createGate(
+  ctx: ProviderContext,
+  name: string | undefined,
+  i: FineTuneJobInputs,
+): Promise<number | undefined> {
   let est: PriceEstimate;
   try {
     est = await estimatePrice(ctx, i);
   } catch (e) {
     if (i.maxPriceUsd === undefined) {
-      ctx.log.warn(`${subject(name)}: could not estimate the price (${errorText(e)}); starting without an estimate.`);
+      ctx.log.warn(
+        `${subject(name)}: could not estimate the price (${errorText(e)}); starting without an estimate.`,
+      );
       return undefined;
     }
     throw new Error(
@@ -110,7 +145,8 @@ async function createGate(ctx: ProviderContext, name: string | undefined, i: Fin
 }
 
 async function maxLoraRank(ctx: ProviderContext, i: FineTuneJobInputs): Promise<number | undefined> {
-  if (i.trainingType.type !== "lora" || i.trainingType.loraR !== undefined || i.model === undefined) return undefined;
+  if (i.trainingType.type !== "lora" || i.trainingType.loraR !== undefined || i.model === undefined)
+    return undefined;
   const lookup = await lookUpLimits(ctx, i.model);
   return lookup.kind === "found" ? lookup.limits.lora?.maxRank : undefined;
 }
@@ -152,18 +188,34 @@ async function adopt(ctx: ProviderContext, i: FineTuneJobInputs, jobId: string):
     );
   }
   const differs: string[] = [];
-  if (job.training_file && job.training_file !== i.trainingFile) differs.push(`trainingFile is ${job.training_file}`);
+  if (job.training_file && job.training_file !== i.trainingFile)
+    differs.push(`trainingFile is ${job.training_file}`);
   if (job.model && i.model !== undefined && job.model !== i.model) differs.push(`model is ${job.model}`);
   if (differs.length > 0) {
-    ctx.log.warn(`${who}: adopted job ${jobId} differs from the program (${differs.join(", ")}); the job is kept as it is.`);
+    ctx.log.warn(
+      `${who}: adopted job ${jobId} differs from the program (${differs.join(", ")}); the job is kept as it is.`,
+    );
   }
-  ctx.log.info(`${who}: adopted existing fine-tune job ${jobId} (${describeJob(job)}); nothing new was started.`);
+  ctx.log.info(
+    `${who}: adopted existing fine-tune job ${jobId} (${describeJob(job)}); nothing new was started.`,
+  );
   return job;
 }
 
+/** Cancels; a job that reached a terminal state in the meantime (Together answers 400) needs no cancel. */
+async function cancelUnlessEnded(api: TogetherClient["fineTunes"], id: string): Promise<void> {
+  try {
+    await api.cancel(id);
+  } catch (e) {
+    if (!isBadRequest(e) || !isTerminalStatus((await api.get(id)).status)) throw e;
+  }
+}
+
 export const lifecycle: ResourceLifecycle = {
-  async check(olds, news, ctx) {
-    registerSecrets(ctx, news);
+  async check(olds, rawNews, ctx) {
+    registerSecrets(ctx, rawNews);
+    // Only check() itself may set the estimate; a value from the program is not Together's.
+    const { estimatedPriceUsd: _fromProgram, ...news } = rawNews;
     const name = nameOf(news);
     const schema = checkWithSchema(KIND, fineTuneJobInputs, news);
     const view = (schema.value as Record<string, unknown> | undefined) ?? news;
@@ -267,7 +319,7 @@ export const lifecycle: ResourceLifecycle = {
     if (!isTerminalStatus(job.status)) {
       ctx.log.info(`${who}: cancelling fine-tune job ${id} (${describeJob(job)}).`);
       try {
-        await api.cancel(id);
+        await cancelUnlessEnded(api, id);
         job = await waitFor<WireFineTune>({
           what: `fine-tune job ${id} to stop after cancel`,
           poll: () => api.get(id),
@@ -281,7 +333,9 @@ export const lifecycle: ResourceLifecycle = {
       } catch (e) {
         if (isNotFound(e)) return;
         if (isWaitTimeout(e)) {
-          throw new Error(`${who}: ${e.message}. Cancel was requested; run \`pulumi destroy\` again to confirm it stopped.`);
+          throw new Error(
+            `${who}: ${e.message}. Cancel was requested; run \`pulumi destroy\` again to confirm it stopped.`,
+          );
         }
         throw e;
       }

@@ -36,7 +36,12 @@ function positive(n: number | null | undefined): number | undefined {
 
 function typeLimitsFromWire(
   t:
-    | { min_batch_size: number; max_batch_size: number; max_batch_size_dpo?: number | null | undefined; max_rank?: number }
+    | {
+        min_batch_size: number;
+        max_batch_size: number;
+        max_batch_size_dpo?: number | null | undefined;
+        max_rank?: number;
+      }
     | undefined,
 ): TypeLimits | undefined {
   const max = positive(t?.max_batch_size);
@@ -53,10 +58,14 @@ function typeLimitsFromWire(
 export function limitsFromWire(model: string, w: WireModelLimits): ModelLimits {
   const out: ModelLimits = { source: "the model-limits API", model };
   const lora = typeLimitsFromWire(w.lora_training ?? undefined);
-  const full = w.supports_full_training === false ? undefined : typeLimitsFromWire(w.full_training ?? undefined);
+  const full =
+    w.supports_full_training === false ? undefined : typeLimitsFromWire(w.full_training ?? undefined);
   if (lora) out.lora = lora;
   if (full) out.full = full;
-  const set = (k: "maxEpochs" | "maxEvals" | "maxCheckpoints" | "minLearningRate" | "maxLearningRate", v: unknown) => {
+  const set = (
+    k: "maxEpochs" | "maxEvals" | "maxCheckpoints" | "minLearningRate" | "maxLearningRate",
+    v: unknown,
+  ) => {
     if (typeof v === "number" && Number.isFinite(v) && v > 0) out[k] = v;
   };
   set("maxEpochs", w.max_num_epochs);
@@ -69,7 +78,11 @@ export function limitsFromWire(model: string, w: WireModelLimits): ModelLimits {
 
 function typeLimitsFromCatalog(e: CatalogEntry | undefined): TypeLimits | undefined {
   if (!e) return undefined;
-  return { minBatchSize: e.minBatchSize, maxBatchSize: e.maxBatchSizeSft, maxBatchSizeDpo: e.maxBatchSizeDpo };
+  return {
+    minBatchSize: e.minBatchSize,
+    maxBatchSize: e.maxBatchSizeSft,
+    maxBatchSizeDpo: e.maxBatchSizeDpo,
+  };
 }
 
 export function limitsFromCatalog(model: string): ModelLimits | undefined {
@@ -111,7 +124,11 @@ function num(v: unknown): number | undefined {
 const TYPE_LABEL = { lora: "LoRA", full: "full" } as const;
 
 /** Rules that depend on the model: training type supported, batch size, epochs/evals/checkpoints, rate, rank. */
-export function limitsFailures(name: string | undefined, inputs: Inputs, lookup: LimitsLookup): CheckFailure[] {
+export function limitsFailures(
+  name: string | undefined,
+  inputs: Inputs,
+  lookup: LimitsLookup,
+): CheckFailure[] {
   if (lookup.kind === "unavailable") return [];
   if (lookup.kind === "not-fine-tunable") {
     return [
@@ -120,7 +137,7 @@ export function limitsFailures(name: string | undefined, inputs: Inputs, lookup:
         "model",
         lookup.model,
         "Together cannot fine-tune this model (the model-limits API answered 404)",
-        "choose a model from Together's fine-tuning models list (GET /v1/fine-tunes/models/supported), e.g. \"Qwen/Qwen3-0.6B\"",
+        'choose a model from Together\'s fine-tuning models list (GET /v1/fine-tunes/models/supported), e.g. "Qwen/Qwen3-0.6B"',
       ),
     ];
   }
@@ -156,7 +173,9 @@ export function limitsFailures(name: string | undefined, inputs: Inputs, lookup:
           "batchSize",
           batch,
           `out of range for ${l.model} ${TYPE_LABEL[type]} ${method.toUpperCase()}, allowed ${range} (${per})`,
-          tl.minBatchSize === max ? `set batchSize to ${max}, or "max"` : `set batchSize within ${range}, or "max"`,
+          tl.minBatchSize === max
+            ? `set batchSize to ${max}, or "max"`
+            : `set batchSize within ${range}, or "max"`,
         ),
       );
     }
@@ -168,9 +187,19 @@ export function limitsFailures(name: string | undefined, inputs: Inputs, lookup:
   };
   upTo("nEpochs", num(inputs.nEpochs), l.maxEpochs, `set nEpochs to ${l.maxEpochs ?? ""} or fewer`);
   upTo("nEvals", num(inputs.nEvals), l.maxEvals, `set nEvals to ${l.maxEvals ?? ""} or fewer`);
-  upTo("nCheckpoints", num(inputs.nCheckpoints), l.maxCheckpoints, `set nCheckpoints to ${l.maxCheckpoints ?? ""} or fewer`);
+  upTo(
+    "nCheckpoints",
+    num(inputs.nCheckpoints),
+    l.maxCheckpoints,
+    `set nCheckpoints to ${l.maxCheckpoints ?? ""} or fewer`,
+  );
   if (type === "lora") {
-    upTo("trainingType.loraR", num(obj(inputs.trainingType).loraR), tl.maxRank, `set loraR to ${tl.maxRank ?? ""} or less`);
+    upTo(
+      "trainingType.loraR",
+      num(obj(inputs.trainingType).loraR),
+      tl.maxRank,
+      `set loraR to ${tl.maxRank ?? ""} or less`,
+    );
   }
   const lr = num(inputs.learningRate);
   if (lr !== undefined && l.minLearningRate !== undefined && l.maxLearningRate !== undefined) {

@@ -20,7 +20,13 @@ export function nameOf(inputs: Record<string, unknown>): string | undefined {
   return typeof n === "string" && n !== UNKNOWN ? n : undefined;
 }
 
-export function problem(name: string | undefined, path: string, value: unknown, what: string, fix: string): CheckFailure {
+export function problem(
+  name: string | undefined,
+  path: string,
+  value: unknown,
+  what: string,
+  fix: string,
+): CheckFailure {
   return { property: path, reason: `${subject(name)}: ${path} = ${showValue(value)}: ${what}. Fix: ${fix}` };
 }
 

@@ -6,7 +6,10 @@ import { SCHEMA_VERSION } from "../../shared/partial-failure";
 const NANO_DOLLARS_PER_USD = 1e9;
 
 /** Registers every credential in the inputs for redaction. */
-export function registerSecrets(ctx: { secrets: { add(v: string | undefined): void } }, i: Record<string, unknown>) {
+export function registerSecrets(
+  ctx: { secrets: { add(v: string | undefined): void } },
+  i: Record<string, unknown>,
+) {
   if (typeof i.hfApiToken === "string") ctx.secrets.add(i.hfApiToken);
   const w = i.wandb;
   if (w !== null && typeof w === "object" && typeof (w as { apiKey?: unknown }).apiKey === "string") {
@@ -20,7 +23,9 @@ export function echoInputs(i: Record<string, unknown>): Record<string, unknown> 
   for (const [k, v] of Object.entries(i)) {
     if (v === undefined || k === "hfApiToken" || k === "__provider") continue;
     if (k === "wandb" && v !== null && typeof v === "object") {
-      out.wandb = Object.fromEntries(Object.entries(v).filter(([wk, wv]) => wk !== "apiKey" && wv !== undefined));
+      out.wandb = Object.fromEntries(
+        Object.entries(v).filter(([wk, wv]) => wk !== "apiKey" && wv !== undefined),
+      );
       continue;
     }
     out[k] = v;

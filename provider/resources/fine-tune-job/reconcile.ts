@@ -21,7 +21,8 @@ export function matchesRequest(job: WireFineTune, body: WireFineTuneCreate): boo
   if (job.training_file !== body.training_file) return false;
   if ((job.suffix ?? undefined) !== body.suffix) return false;
   if (body.model !== undefined && job.model !== body.model) return false;
-  if (body.from_checkpoint !== undefined && !sameIfReported(job.from_checkpoint, body.from_checkpoint)) return false;
+  if (body.from_checkpoint !== undefined && !sameIfReported(job.from_checkpoint, body.from_checkpoint))
+    return false;
   if (!sameIfReported(job.from_hf_model, body.from_hf_model)) return false;
   if (!sameIfReported(job.validation_file, body.validation_file)) return false;
   if (!sameIfReported(job.n_epochs, body.n_epochs)) return false;
@@ -46,7 +47,9 @@ export async function adoptAfterAmbiguousCreate(
   const candidates = jobs.filter((j) => !before.has(j.id) && matchesRequest(j, body));
   const who = subject(name);
   if (candidates.length === 1 && candidates[0]) {
-    ctx.log.info(`${who}: the create request failed ambiguously (${cause.message}); adopted job ${candidates[0].id}, which it created.`);
+    ctx.log.info(
+      `${who}: the create request failed ambiguously (${cause.message}); adopted job ${candidates[0].id}, which it created.`,
+    );
     return candidates[0];
   }
   if (candidates.length === 0) {

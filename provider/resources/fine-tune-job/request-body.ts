@@ -47,7 +47,10 @@ export function trainingMethodBody(m: FineTuneJobInputs["trainingMethod"]): Wire
 }
 
 /** `maxRank`: the model's maximum LoRA rank when known (Together's clients default the rank to it). */
-export function trainingTypeBody(t: FineTuneJobInputs["trainingType"], maxRank: number | undefined): WireTrainingType {
+export function trainingTypeBody(
+  t: FineTuneJobInputs["trainingType"],
+  maxRank: number | undefined,
+): WireTrainingType {
   if (t.type === "full") return { type: "Full" };
   const rank = t.loraR ?? maxRank ?? FALLBACK_LORA_RANK;
   return {

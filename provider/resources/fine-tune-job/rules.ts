@@ -16,7 +16,9 @@ function knownNumber(v: unknown): number | undefined {
 }
 
 function nested(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return v !== null && typeof v === "object" && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 const SUFFIX_RE = /^[A-Za-z0-9._-]+$/;
@@ -163,7 +165,8 @@ function rangeFailures(name: string | undefined, i: Inputs): CheckFailure[] {
   const out: CheckFailure[] = [];
   for (const r of RANGES) {
     const v = knownNumber(r.get(i));
-    if (v !== undefined && !r.ok(v)) out.push(problem(name, r.path, v, `out of range, allowed ${r.allowed}`, r.fix));
+    if (v !== undefined && !r.ok(v))
+      out.push(problem(name, r.path, v, `out of range, allowed ${r.allowed}`, r.fix));
   }
   return out;
 }

@@ -53,6 +53,8 @@ export const fineTuneJobInputs = z.strictObject({
   /** The serialized provider the engine adds to every dynamic resource's inputs. */
   __provider: z.string().optional(),
   logicalName: z.string().optional(),
+  /** Written by check() from Together's estimate (never by the program): create/update read it back. */
+  estimatedPriceUsd: z.number().optional(),
   trainingFile: z.string(),
   validationFile: z.string().optional(),
   model: z.string().optional(),
@@ -66,13 +68,15 @@ export const fineTuneJobInputs = z.strictObject({
   nEvals: z.number().int().default(0),
   batchSize: z
     .union([z.number().int(), z.literal("max")], {
-      error: 'is not an integer or "max". Fix: set batchSize to a whole number of examples per step, or "max"',
+      error:
+        'is not an integer or "max". Fix: set batchSize to a whole number of examples per step, or "max"',
     })
     .default("max"),
   learningRate: z.number().default(0.00001),
   lrScheduler: z
     .discriminatedUnion("type", [linearScheduler, cosineScheduler], {
-      error: 'type is not a scheduler, allowed "linear" or "cosine". Fix: set lrScheduler.type to "linear" or "cosine"',
+      error:
+        'type is not a scheduler, allowed "linear" or "cosine". Fix: set lrScheduler.type to "linear" or "cosine"',
     })
     .default({ ...DEFAULT_LR_SCHEDULER }),
   warmupRatio: z.number().default(0),
@@ -83,12 +87,14 @@ export const fineTuneJobInputs = z.strictObject({
   wandb: wandb.optional(),
   trainingMethod: z
     .discriminatedUnion("method", [sftMethod, dpoMethod], {
-      error: 'is not a training method, allowed "sft" or "dpo". Fix: set trainingMethod.method to "sft" (supervised) or "dpo" (preference data)',
+      error:
+        'is not a training method, allowed "sft" or "dpo". Fix: set trainingMethod.method to "sft" (supervised) or "dpo" (preference data)',
     })
     .default({ method: "sft" }),
   trainingType: z
     .discriminatedUnion("type", [loraType, fullType], {
-      error: 'is not a training type, allowed "lora" or "full". Fix: set trainingType.type to "lora" or "full"',
+      error:
+        'is not a training type, allowed "lora" or "full". Fix: set trainingType.type to "lora" or "full"',
     })
     .default({ type: "lora" }),
   waitFor: z.enum(["none", "running", "completed"]).default("completed"),

@@ -1,6 +1,11 @@
 // FineTuneJob check(): schema, cross-field rules, model limits and the preview cost gate, with exact messages.
 // The Together client is a stub: offline (limits from the shipped catalogue) or answering canned limits/estimates.
-import { NotFoundError, type TogetherClient, type WireEstimatePrice, type WireModelLimits } from "../../../provider/client";
+import {
+  NotFoundError,
+  type TogetherClient,
+  type WireEstimatePrice,
+  type WireModelLimits,
+} from "../../../provider/client";
 import { lifecycle } from "../../../provider/resources/fine-tune-job/lifecycle";
 import { UNKNOWN, type CheckFailure, type ProviderContext } from "../../../provider/shared/types";
 
@@ -16,7 +21,8 @@ function context(stub?: Stub): ProviderContext {
   const fineTunes = {
     modelLimits: async (model: string) => {
       calls.push(`limits ${model}`);
-      if (stub?.limits === "404") throw new NotFoundError({ method: "GET", path: "/v1/fine-tunes/models/limits", status: 404 });
+      if (stub?.limits === "404")
+        throw new NotFoundError({ method: "GET", path: "/v1/fine-tunes/models/limits", status: 404 });
       if (stub?.limits === undefined) throw new Error("no limits in this test");
       return stub.limits;
     },
@@ -58,254 +64,368 @@ const cases: [string, Record<string, unknown>, [string, string][]][] = [
     "model together with fromCheckpoint",
     { ...base, fromCheckpoint: "ft-123" },
     [
-      ["fromCheckpoint", "FineTuneJob \"ft\": fromCheckpoint = \"ft-123\": cannot be combined with model \"Qwen/Qwen3-30B-A3B\": a job starts either from a base model or from a checkpoint. Fix: remove model (the checkpoint already fixes the base model) or remove fromCheckpoint"],
+      [
+        "fromCheckpoint",
+        'FineTuneJob "ft": fromCheckpoint = "ft-123": cannot be combined with model "Qwen/Qwen3-30B-A3B": a job starts either from a base model or from a checkpoint. Fix: remove model (the checkpoint already fixes the base model) or remove fromCheckpoint',
+      ],
     ],
   ],
   [
     "neither model nor fromCheckpoint",
     { ...base, model: undefined },
     [
-      ["model", "FineTuneJob \"ft\": model = (not set): a base model or a checkpoint is required. Fix: set model to a fine-tunable base model such as \"Qwen/Qwen3-0.6B\", or fromCheckpoint to a job id or output model name"],
+      [
+        "model",
+        'FineTuneJob "ft": model = (not set): a base model or a checkpoint is required. Fix: set model to a fine-tunable base model such as "Qwen/Qwen3-0.6B", or fromCheckpoint to a job id or output model name',
+      ],
     ],
   ],
   [
     "fromHfModel without model",
     { ...base, model: undefined, fromHfModel: "org/m" },
     [
-      ["model", "FineTuneJob \"ft\": model = (not set): a base model or a checkpoint is required. Fix: set model to a fine-tunable base model such as \"Qwen/Qwen3-0.6B\", or fromCheckpoint to a job id or output model name"],
-      ["fromHfModel", "FineTuneJob \"ft\": fromHfModel = \"org/m\": needs model: the base model is the template for training and inference of the Hugging Face model. Fix: set model to the catalogue base model closest in architecture and size to the Hugging Face model"],
+      [
+        "model",
+        'FineTuneJob "ft": model = (not set): a base model or a checkpoint is required. Fix: set model to a fine-tunable base model such as "Qwen/Qwen3-0.6B", or fromCheckpoint to a job id or output model name',
+      ],
+      [
+        "fromHfModel",
+        'FineTuneJob "ft": fromHfModel = "org/m": needs model: the base model is the template for training and inference of the Hugging Face model. Fix: set model to the catalogue base model closest in architecture and size to the Hugging Face model',
+      ],
     ],
   ],
   [
     "fromHfModel with fromCheckpoint",
     { ...base, model: undefined, fromCheckpoint: "ft-1", fromHfModel: "org/m" },
     [
-      ["fromHfModel", "FineTuneJob \"ft\": fromHfModel = \"org/m\": needs model: the base model is the template for training and inference of the Hugging Face model. Fix: set model to the catalogue base model closest in architecture and size to the Hugging Face model"],
-      ["fromHfModel", "FineTuneJob \"ft\": fromHfModel = \"org/m\": cannot be combined with fromCheckpoint. Fix: start either from a Hugging Face model or from a checkpoint, not both"],
+      [
+        "fromHfModel",
+        'FineTuneJob "ft": fromHfModel = "org/m": needs model: the base model is the template for training and inference of the Hugging Face model. Fix: set model to the catalogue base model closest in architecture and size to the Hugging Face model',
+      ],
+      [
+        "fromHfModel",
+        'FineTuneJob "ft": fromHfModel = "org/m": cannot be combined with fromCheckpoint. Fix: start either from a Hugging Face model or from a checkpoint, not both',
+      ],
     ],
   ],
   [
     "fromCheckpoint with a non-numeric step",
     { ...base, model: undefined, fromCheckpoint: "ft-1:abc" },
     [
-      ["fromCheckpoint", "FineTuneJob \"ft\": fromCheckpoint = \"ft-1:abc\": not a checkpoint reference, allowed \"<job id>\", \"<output model name>\", or either followed by \":<step>\". Fix: write the step as digits after one colon, e.g. \"ft-1234:10\", or leave the step out for the final checkpoint"],
+      [
+        "fromCheckpoint",
+        'FineTuneJob "ft": fromCheckpoint = "ft-1:abc": not a checkpoint reference, allowed "<job id>", "<output model name>", or either followed by ":<step>". Fix: write the step as digits after one colon, e.g. "ft-1234:10", or leave the step out for the final checkpoint',
+      ],
     ],
   ],
   [
     "nEvals without validationFile",
     { ...base, nEvals: 2 },
     [
-      ["nEvals", "FineTuneJob \"ft\": nEvals = 2: evaluations need a validation file, but validationFile is not set. Fix: set validationFile to an uploaded validation file id, or set nEvals to 0"],
+      [
+        "nEvals",
+        'FineTuneJob "ft": nEvals = 2: evaluations need a validation file, but validationFile is not set. Fix: set validationFile to an uploaded validation file id, or set nEvals to 0',
+      ],
     ],
   ],
   [
     "trainOnInputs with DPO",
     { ...base, trainingMethod: { method: "dpo", trainOnInputs: true } },
     [
-      ["trainingMethod.trainOnInputs", "FineTuneJob \"ft\": trainingMethod.trainOnInputs = true: only applies to SFT, but trainingMethod.method is \"dpo\". Fix: remove trainOnInputs, or set trainingMethod.method to \"sft\""],
+      [
+        "trainingMethod.trainOnInputs",
+        'FineTuneJob "ft": trainingMethod.trainOnInputs = true: only applies to SFT, but trainingMethod.method is "dpo". Fix: remove trainOnInputs, or set trainingMethod.method to "sft"',
+      ],
     ],
   ],
   [
     "dpoBeta with SFT",
     { ...base, trainingMethod: { method: "sft", dpoBeta: 0.2 } },
     [
-      ["trainingMethod.dpoBeta", "FineTuneJob \"ft\": trainingMethod.dpoBeta = 0.2: only applies to DPO, but trainingMethod.method is \"sft\". Fix: remove dpoBeta, or set trainingMethod.method to \"dpo\" with a preference dataset"],
+      [
+        "trainingMethod.dpoBeta",
+        'FineTuneJob "ft": trainingMethod.dpoBeta = 0.2: only applies to DPO, but trainingMethod.method is "sft". Fix: remove dpoBeta, or set trainingMethod.method to "dpo" with a preference dataset',
+      ],
     ],
   ],
   [
     "warmupRatio above 1",
     { ...base, warmupRatio: 1.5 },
     [
-      ["warmupRatio", "FineTuneJob \"ft\": warmupRatio = 1.5: out of range, allowed 0 to 1. Fix: set warmupRatio to the fraction of steps that warm up the learning rate, between 0 and 1"],
+      [
+        "warmupRatio",
+        'FineTuneJob "ft": warmupRatio = 1.5: out of range, allowed 0 to 1. Fix: set warmupRatio to the fraction of steps that warm up the learning rate, between 0 and 1',
+      ],
     ],
   ],
   [
     "learningRate of 0",
     { ...base, learningRate: 0 },
     [
-      ["learningRate", "FineTuneJob \"ft\": learningRate = 0: out of range, allowed greater than 0. Fix: set learningRate to a positive number such as 0.00001 (the default)"],
+      [
+        "learningRate",
+        'FineTuneJob "ft": learningRate = 0: out of range, allowed greater than 0. Fix: set learningRate to a positive number such as 0.00001 (the default)',
+      ],
     ],
   ],
   [
     "loraDropout of 1",
     { ...base, trainingType: { type: "lora", loraDropout: 1 } },
     [
-      ["trainingType.loraDropout", "FineTuneJob \"ft\": trainingType.loraDropout = 1: out of range, allowed 0 up to (not including) 1. Fix: set loraDropout to a probability in [0, 1), such as 0 (the default)"],
+      [
+        "trainingType.loraDropout",
+        'FineTuneJob "ft": trainingType.loraDropout = 1: out of range, allowed 0 up to (not including) 1. Fix: set loraDropout to a probability in [0, 1), such as 0 (the default)',
+      ],
     ],
   ],
   [
     "minLrRatio above 1",
     { ...base, lrScheduler: { type: "cosine", minLrRatio: 1.2 } },
     [
-      ["lrScheduler.minLrRatio", "FineTuneJob \"ft\": lrScheduler.minLrRatio = 1.2: out of range, allowed 0 to 1. Fix: set minLrRatio to the final learning rate as a fraction of the peak, between 0 and 1"],
+      [
+        "lrScheduler.minLrRatio",
+        'FineTuneJob "ft": lrScheduler.minLrRatio = 1.2: out of range, allowed 0 to 1. Fix: set minLrRatio to the final learning rate as a fraction of the peak, between 0 and 1',
+      ],
     ],
   ],
   [
     "cosine numCycles of 0",
     { ...base, lrScheduler: { type: "cosine", numCycles: 0 } },
     [
-      ["lrScheduler.numCycles", "FineTuneJob \"ft\": lrScheduler.numCycles = 0: out of range, allowed greater than 0. Fix: set numCycles to a positive number of cosine cycles such as 0.5 (the default)"],
+      [
+        "lrScheduler.numCycles",
+        'FineTuneJob "ft": lrScheduler.numCycles = 0: out of range, allowed greater than 0. Fix: set numCycles to a positive number of cosine cycles such as 0.5 (the default)',
+      ],
     ],
   ],
   [
     "suffix over 64 characters",
     { ...base, suffix: "a".repeat(65) },
     [
-      ["suffix", "FineTuneJob \"ft\": suffix = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\": 65 characters, allowed 1 to 64. Fix: shorten the suffix, or leave it out to get the default <stack>-<name>"],
+      [
+        "suffix",
+        'FineTuneJob "ft": suffix = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": 65 characters, allowed 1 to 64. Fix: shorten the suffix, or leave it out to get the default <stack>-<name>',
+      ],
     ],
   ],
   [
     "suffix with a space and a slash",
     { ...base, suffix: "my run/1" },
     [
-      ["suffix", "FineTuneJob \"ft\": suffix = \"my run/1\": contains characters Together rejects, allowed letters, digits, '.', '_' and '-'. Fix: replace other characters (spaces, '/', ':' ...) with '-'"],
+      [
+        "suffix",
+        "FineTuneJob \"ft\": suffix = \"my run/1\": contains characters Together rejects, allowed letters, digits, '.', '_' and '-'. Fix: replace other characters (spaces, '/', ':' ...) with '-'",
+      ],
     ],
   ],
   [
     "batchSize above the model's LoRA SFT maximum",
     { ...base, batchSize: 32 },
     [
-      ["batchSize", "FineTuneJob \"ft\": batchSize = 32: out of range for Qwen/Qwen3-30B-A3B LoRA SFT, allowed 8 to 16 (per the shipped fine-tuning catalogue). Fix: set batchSize within 8 to 16, or \"max\""],
+      [
+        "batchSize",
+        'FineTuneJob "ft": batchSize = 32: out of range for Qwen/Qwen3-30B-A3B LoRA SFT, allowed 8 to 16 (per the shipped fine-tuning catalogue). Fix: set batchSize within 8 to 16, or "max"',
+      ],
     ],
   ],
   [
     "batchSize above the model's DPO maximum",
     { ...base, batchSize: 16, trainingMethod: { method: "dpo" } },
     [
-      ["batchSize", "FineTuneJob \"ft\": batchSize = 16: out of range for Qwen/Qwen3-30B-A3B LoRA DPO, allowed exactly 8 (per the shipped fine-tuning catalogue). Fix: set batchSize to 8, or \"max\""],
+      [
+        "batchSize",
+        'FineTuneJob "ft": batchSize = 16: out of range for Qwen/Qwen3-30B-A3B LoRA DPO, allowed exactly 8 (per the shipped fine-tuning catalogue). Fix: set batchSize to 8, or "max"',
+      ],
     ],
   ],
   [
     "batchSize below the model's minimum",
     { ...base, batchSize: 4 },
     [
-      ["batchSize", "FineTuneJob \"ft\": batchSize = 4: out of range for Qwen/Qwen3-30B-A3B LoRA SFT, allowed 8 to 16 (per the shipped fine-tuning catalogue). Fix: set batchSize within 8 to 16, or \"max\""],
+      [
+        "batchSize",
+        'FineTuneJob "ft": batchSize = 4: out of range for Qwen/Qwen3-30B-A3B LoRA SFT, allowed 8 to 16 (per the shipped fine-tuning catalogue). Fix: set batchSize within 8 to 16, or "max"',
+      ],
     ],
   ],
   [
     "full training on a LoRA-only model",
     { ...base, model: "Qwen/Qwen2-72B", trainingType: { type: "full" } },
     [
-      ["trainingType.type", "FineTuneJob \"ft\": trainingType.type = \"full\": Qwen/Qwen2-72B does not support full training (per the shipped fine-tuning catalogue), allowed \"lora\". Fix: set trainingType to { type: \"lora\" }"],
+      [
+        "trainingType.type",
+        'FineTuneJob "ft": trainingType.type = "full": Qwen/Qwen2-72B does not support full training (per the shipped fine-tuning catalogue), allowed "lora". Fix: set trainingType to { type: "lora" }',
+      ],
     ],
   ],
   [
     "nEpochs of 0",
     { ...base, nEpochs: 0 },
     [
-      ["nEpochs", "FineTuneJob \"ft\": nEpochs = 0: out of range, allowed 1 or more. Fix: set nEpochs to the number of passes over the training data, at least 1"],
+      [
+        "nEpochs",
+        'FineTuneJob "ft": nEpochs = 0: out of range, allowed 1 or more. Fix: set nEpochs to the number of passes over the training data, at least 1',
+      ],
     ],
   ],
   [
     "nCheckpoints of 0",
     { ...base, nCheckpoints: 0 },
     [
-      ["nCheckpoints", "FineTuneJob \"ft\": nCheckpoints = 0: out of range, allowed 1 or more. Fix: set nCheckpoints to at least 1 (the final model counts as one)"],
+      [
+        "nCheckpoints",
+        'FineTuneJob "ft": nCheckpoints = 0: out of range, allowed 1 or more. Fix: set nCheckpoints to at least 1 (the final model counts as one)',
+      ],
     ],
   ],
   [
     "negative maxGradNorm",
     { ...base, maxGradNorm: -1 },
     [
-      ["maxGradNorm", "FineTuneJob \"ft\": maxGradNorm = -1: out of range, allowed 0 or more. Fix: set maxGradNorm to 0 (no clipping) or a positive number such as 1 (the default)"],
+      [
+        "maxGradNorm",
+        'FineTuneJob "ft": maxGradNorm = -1: out of range, allowed 0 or more. Fix: set maxGradNorm to 0 (no clipping) or a positive number such as 1 (the default)',
+      ],
     ],
   ],
   [
     "negative weightDecay",
     { ...base, weightDecay: -0.01 },
     [
-      ["weightDecay", "FineTuneJob \"ft\": weightDecay = -0.01: out of range, allowed 0 or more. Fix: set weightDecay to 0 (the default) or a positive number"],
+      [
+        "weightDecay",
+        'FineTuneJob "ft": weightDecay = -0.01: out of range, allowed 0 or more. Fix: set weightDecay to 0 (the default) or a positive number',
+      ],
     ],
   ],
   [
     "batchSize neither integer nor max",
     { ...base, batchSize: "auto" },
     [
-      ["batchSize", "FineTuneJob \"ft\": batchSize = \"auto\": is not an integer or \"max\". Fix: set batchSize to a whole number of examples per step, or \"max\""],
+      [
+        "batchSize",
+        'FineTuneJob "ft": batchSize = "auto": is not an integer or "max". Fix: set batchSize to a whole number of examples per step, or "max"',
+      ],
     ],
   ],
   [
     "unknown training method",
     { ...base, trainingMethod: { method: "ppo" } },
     [
-      ["trainingMethod.method", "FineTuneJob \"ft\": trainingMethod.method = \"ppo\": is not a training method, allowed \"sft\" or \"dpo\". Fix: set trainingMethod.method to \"sft\" (supervised) or \"dpo\" (preference data)"],
+      [
+        "trainingMethod.method",
+        'FineTuneJob "ft": trainingMethod.method = "ppo": is not a training method, allowed "sft" or "dpo". Fix: set trainingMethod.method to "sft" (supervised) or "dpo" (preference data)',
+      ],
     ],
   ],
   [
     "trainingFile missing",
     { ...base, trainingFile: undefined },
     [
-      ["trainingFile", "FineTuneJob \"ft\": trainingFile = (not set): is required but not set. Fix: set trainingFile"],
+      [
+        "trainingFile",
+        'FineTuneJob "ft": trainingFile = (not set): is required but not set. Fix: set trainingFile',
+      ],
     ],
   ],
   [
     "fractional nEpochs",
     { ...base, nEpochs: 1.5 },
     [
-      ["nEpochs", "FineTuneJob \"ft\": nEpochs = 1.5: is a number, allowed an int. Fix: give nEpochs an int value"],
+      [
+        "nEpochs",
+        'FineTuneJob "ft": nEpochs = 1.5: is a number, allowed an int. Fix: give nEpochs an int value',
+      ],
     ],
   ],
   [
     "timeoutMinutes of 0",
     { ...base, timeoutMinutes: 0 },
     [
-      ["timeoutMinutes", "FineTuneJob \"ft\": timeoutMinutes = 0: out of range, allowed greater than 0. Fix: set timeoutMinutes to how long to wait for the job, such as 1440 (the default, one day)"],
+      [
+        "timeoutMinutes",
+        'FineTuneJob "ft": timeoutMinutes = 0: out of range, allowed greater than 0. Fix: set timeoutMinutes to how long to wait for the job, such as 1440 (the default, one day)',
+      ],
     ],
   ],
   [
     "negative maxPriceUsd",
     { ...base, maxPriceUsd: -5 },
     [
-      ["maxPriceUsd", "FineTuneJob \"ft\": maxPriceUsd = -5: out of range, allowed greater than 0. Fix: set maxPriceUsd to the most this job may cost in US dollars, or leave it out for no cap"],
+      [
+        "maxPriceUsd",
+        'FineTuneJob "ft": maxPriceUsd = -5: out of range, allowed greater than 0. Fix: set maxPriceUsd to the most this job may cost in US dollars, or leave it out for no cap',
+      ],
     ],
   ],
   [
     "numCycles on a linear scheduler",
     { ...base, lrScheduler: { type: "linear", numCycles: 2 } },
     [
-      ["lrScheduler.numCycles", "FineTuneJob \"ft\": lrScheduler.numCycles = 2: is not a known argument. Fix: remove it or correct its spelling"],
+      [
+        "lrScheduler.numCycles",
+        'FineTuneJob "ft": lrScheduler.numCycles = 2: is not a known argument. Fix: remove it or correct its spelling',
+      ],
     ],
   ],
   [
     "unknown waitFor",
     { ...base, waitFor: "finished" },
     [
-      ["waitFor", "FineTuneJob \"ft\": waitFor = \"finished\": is not allowed, allowed one of \"none\", \"running\", \"completed\". Fix: set waitFor to one of \"none\", \"running\", \"completed\""],
+      [
+        "waitFor",
+        'FineTuneJob "ft": waitFor = "finished": is not allowed, allowed one of "none", "running", "completed". Fix: set waitFor to one of "none", "running", "completed"',
+      ],
     ],
   ],
   [
     "wandb without apiKey",
     { ...base, wandb: { projectName: "p" } },
     [
-      ["wandb.apiKey", "FineTuneJob \"ft\": wandb.apiKey = (not set): is required but not set. Fix: set wandb.apiKey"],
+      [
+        "wandb.apiKey",
+        'FineTuneJob "ft": wandb.apiKey = (not set): is required but not set. Fix: set wandb.apiKey',
+      ],
     ],
   ],
   [
     "negative rpoAlpha",
     { ...base, trainingMethod: { method: "dpo", rpoAlpha: -1 } },
     [
-      ["trainingMethod.rpoAlpha", "FineTuneJob \"ft\": trainingMethod.rpoAlpha = -1: out of range, allowed 0 or more. Fix: set rpoAlpha to 0 (the default) or a positive weight"],
+      [
+        "trainingMethod.rpoAlpha",
+        'FineTuneJob "ft": trainingMethod.rpoAlpha = -1: out of range, allowed 0 or more. Fix: set rpoAlpha to 0 (the default) or a positive weight',
+      ],
     ],
   ],
   [
     "loraR of 0",
     { ...base, trainingType: { type: "lora", loraR: 0 } },
     [
-      ["trainingType.loraR", "FineTuneJob \"ft\": trainingType.loraR = 0: out of range, allowed 1 or more. Fix: set loraR to a positive rank, or leave it out to use the model's maximum rank"],
+      [
+        "trainingType.loraR",
+        'FineTuneJob "ft": trainingType.loraR = 0: out of range, allowed 1 or more. Fix: set loraR to a positive rank, or leave it out to use the model\'s maximum rank',
+      ],
     ],
   ],
   [
     "misspelled option (a cap must not be dropped silently)",
     { ...base, maxPriceUSD: 5 },
     [
-      ["maxPriceUSD", "FineTuneJob \"ft\": maxPriceUSD = 5: is not a known argument. Fix: remove it or correct its spelling"],
+      [
+        "maxPriceUSD",
+        'FineTuneJob "ft": maxPriceUSD = 5: is not a known argument. Fix: remove it or correct its spelling',
+      ],
     ],
   ],
   [
     "hfApiToken of the wrong type (value never shown)",
     { ...base, hfApiToken: 12345 },
     [
-      ["hfApiToken", "FineTuneJob \"ft\": hfApiToken = (secret, not shown): is a number, allowed a string. Fix: give hfApiToken a string value"],
+      [
+        "hfApiToken",
+        'FineTuneJob "ft": hfApiToken = (secret, not shown): is a number, allowed a string. Fix: give hfApiToken a string value',
+      ],
     ],
   ],
 ];
@@ -375,7 +495,9 @@ describe("model limits from the API win over the catalogue", () => {
 
   test("offline and not in the catalogue: skipped with a warning, never rejected", async () => {
     expect(await failuresOf({ ...base, model: "acme/unknown-model" })).toEqual([]);
-    expect(logs.some((l) => l.startsWith("warn") && l.includes("could not check acme/unknown-model's limits"))).toBe(true);
+    expect(
+      logs.some((l) => l.startsWith("warn") && l.includes("could not check acme/unknown-model's limits")),
+    ).toBe(true);
   });
 });
 
@@ -427,7 +549,12 @@ describe("defaults and secrets", () => {
   test("tokens are registered for redaction and never appear in failures", async () => {
     const added: (string | undefined)[] = [];
     const ctx = { ...context(), secrets: { add: (v: string | undefined) => added.push(v) } };
-    const news = { ...base, hfApiToken: "hf_SECRET_1", wandb: { apiKey: "wb_SECRET_2", projectName: 7 }, warmupRatio: 9 };
+    const news = {
+      ...base,
+      hfApiToken: "hf_SECRET_1",
+      wandb: { apiKey: "wb_SECRET_2", projectName: 7 },
+      warmupRatio: 9,
+    };
     const r = await lifecycle.check({}, news, ctx);
     expect(added).toEqual(expect.arrayContaining(["hf_SECRET_1", "wb_SECRET_2"]));
     expect(r.failures?.length).toBeGreaterThan(0);
@@ -472,7 +599,9 @@ describe("the preview cost gate", () => {
   });
 
   test("over maxPriceUsd fails the preview with the estimate, the cap, the account limit and the fix", async () => {
-    expect(await failuresOf({ ...base, maxPriceUsd: 10 }, { limits: limits(), estimate: estimate() })).toEqual([
+    expect(
+      await failuresOf({ ...base, maxPriceUsd: 10 }, { limits: limits(), estimate: estimate() }),
+    ).toEqual([
       [
         "maxPriceUsd",
         'FineTuneJob "ft": estimated price $12.50 (1,250,000 training tokens) exceeds maxPriceUsd $10.00 (maxPriceUsd $10.00, account limit $500.00). Nothing was started. Fix: raise maxPriceUsd to at least $12.50, or lower the cost (fewer nEpochs or nEvals, a smaller dataset, LoRA instead of full training, a smaller model).',
@@ -485,7 +614,7 @@ describe("the preview cost gate", () => {
     expect(await failuresOf(base, stub)).toEqual([
       [
         "trainingFile",
-        'FineTuneJob "ft": Together says this job may not proceed: estimated price $12.50 (1,250,000 training tokens) is above what the account may spend (no maxPriceUsd, account limit $5.00). Nothing was started. Fix: add credits or raise the account\'s limit in Together\'s billing settings, or lower the cost (fewer nEpochs or nEvals, a smaller dataset, a smaller model).',
+        "FineTuneJob \"ft\": Together says this job may not proceed: estimated price $12.50 (1,250,000 training tokens) is above what the account may spend (no maxPriceUsd, account limit $5.00). Nothing was started. Fix: add credits or raise the account's limit in Together's billing settings, or lower the cost (fewer nEpochs or nEvals, a smaller dataset, a smaller model).",
       ],
     ]);
   });
@@ -494,7 +623,11 @@ describe("the preview cost gate", () => {
     const ctx = context({ limits: limits(), estimate: estimate() });
     const first = await lifecycle.check({}, { ...base, maxPriceUsd: 100 }, ctx);
     calls.length = 0;
-    const again = await lifecycle.check(first.inputs ?? {}, { ...base, maxPriceUsd: 20, waitFor: "none" }, ctx);
+    const again = await lifecycle.check(
+      first.inputs ?? {},
+      { ...base, maxPriceUsd: 20, waitFor: "none" },
+      ctx,
+    );
     expect(calls).toEqual([]);
     expect(again.inputs?.estimatedPriceUsd).toBe(12.5);
   });
@@ -508,7 +641,11 @@ describe("the preview cost gate", () => {
   });
 
   test("an adopted job is never estimated", async () => {
-    await lifecycle.check({}, { ...base, adoptJobId: "ft-1" }, context({ limits: limits(), estimate: estimate() }));
+    await lifecycle.check(
+      {},
+      { ...base, adoptJobId: "ft-1" },
+      context({ limits: limits(), estimate: estimate() }),
+    );
     expect(calls).toEqual([]);
   });
 });
