@@ -103,6 +103,7 @@ describe("lifecycle harness: preview, up, update, replace, refresh, destroy", ()
     );
     expect(t.harness.state().resources.map((e) => e.key)).toEqual([BUCKET, OBJECT]);
     expect(processGone(r.providerPid)).toBe(true);
+    expect(r.timings).toEqual({ totalMs: expect.any(Number), providerStartMs: expect.any(Number) });
   });
 
   it("reports same when nothing changed", async () => {

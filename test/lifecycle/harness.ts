@@ -50,6 +50,8 @@ export interface RunResult {
   providerLog: string;
   /** The provider process of this run, ended before the run returned. */
   providerPid?: number;
+  /** Wall-clock figures of the run: the whole run, and spawning + configuring the provider process. */
+  timings: { totalMs: number; providerStartMs?: number };
 }
 
 export interface StateEntry {
@@ -99,13 +101,27 @@ class LazyHost {
     private readonly config: Record<string, string>,
   ) {}
 
+  /** Spawn + Configure time, once started. */
+  startMs: number | undefined;
+  private readonly created = Date.now();
+
   get(): Promise<DynamicProviderHost> {
+    const began = Date.now();
     this.started ??= this.start().then(async (host) => {
       this.host = host;
       await host.configure(this.config);
+      this.startMs = Date.now() - began;
       return host;
     });
     return this.started;
+  }
+
+  result(ops: Op[], outputs: Record<string, unknown>): RunResult {
+    const timings: RunResult["timings"] = { totalMs: Date.now() - this.created };
+    if (this.startMs !== undefined) timings.providerStartMs = this.startMs;
+    const res: RunResult = { ops, outputs, providerLog: this.log, timings };
+    if (this.pid !== undefined) res.providerPid = this.pid;
+    return res;
   }
 
   get log(): string {
@@ -191,7 +207,7 @@ export class LifecycleHarness {
       this.save(kept);
       if (errors.length > 0)
         throw new HarnessRunError(`refresh failed: ${errors.join(" | ")}`, ops, host.log, host.pid);
-      return { ops, outputs: {}, providerLog: host.log, ...pidOf(host) };
+      return host.result(ops, {});
     } finally {
       await host.stop();
     }
@@ -214,7 +230,7 @@ export class LifecycleHarness {
       this.save(kept);
       if (errors.length > 0)
         throw new HarnessRunError(`destroy failed: ${errors.join(" | ")}`, ops, host.log, host.pid);
-      return { ops, outputs: {}, providerLog: host.log, ...pidOf(host) };
+      return host.result(ops, {});
     } finally {
       await host.stop();
     }
@@ -503,7 +519,7 @@ export class LifecycleHarness {
       if (errors.length > 0) {
         throw new HarnessRunError(`update failed: ${errors.join(" | ")}`, ops, host.log, host.pid);
       }
-      return { ops, outputs, providerLog: host.log, ...pidOf(host) };
+      return host.result(ops, outputs);
     } finally {
       await new Promise((resolve) => setImmediate(resolve));
       realProcess.removeListener("unhandledRejection", onRejection);
@@ -565,10 +581,6 @@ function op(
   const entry: Op = { op: name, key: r.key, type: r.type, name: r.name, durationMs: Date.now() - started };
   if (detail !== undefined) entry.detail = detail;
   return entry;
-}
-
-function pidOf(host: LazyHost): { providerPid?: number } {
-  return host.pid === undefined ? {} : { providerPid: host.pid };
 }
 
 function message(err: unknown): string {

@@ -27,6 +27,12 @@ describe("configuration resolution", () => {
     });
   });
 
+  it("reads keys through the provider server's own Config, which keeps namespaced keys as given", () => {
+    const { Config } = require("@pulumi/pulumi/cmd/dynamic-provider/config");
+    const serverConfig = new Config({ "together:apiKey": STACK_KEY, "proj:apiKey": "other" }, "proj");
+    expect(readStackConfig(serverConfig)).toEqual({ apiKey: STACK_KEY });
+  });
+
   it("prefers stack config, then env, then the default base URL", () => {
     const env = { TOGETHER_API_KEY: ENV_KEY, TOGETHER_BASE_URL: "https://env.example/v1" };
     expect(resolveSettings({ apiKey: STACK_KEY, baseUrl: "https://stack.example/v1" }, env)).toEqual({
