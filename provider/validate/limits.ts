@@ -21,4 +21,4 @@ export const IMAGE_MIME_TYPES = ["jpeg", "png", "webp"] as const;
 export const PARQUET_COLUMNS = ["input_ids", "attention_mask", "labels"] as const;
 
 /** Reads this large keep syscalls and per-chunk work negligible next to JSON parsing. */
-export const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+export const READ_CHUNK_BYTES = 4 * 1024 * 1024;
