@@ -8,7 +8,7 @@ import { RESOURCE_MODULE, shells } from "../provider/shell";
 export interface TrainingFileArgs {
   /**
    * Path of the dataset on disk: a `.jsonl` file (conversation, instruction, general or preference
-   * format) or a `.parquet` file of pre-tokenized rows. Relative paths are resolved against the
+   * format) or a `.parquet` file of pre-tokenized rows (`.csv` only with purpose `eval`). Relative paths are resolved against the
    * program directory. The file is hashed (SHA-256) at every preview and up; when its content
    * changes the resource is **replaced** (new upload, then the old file is deleted). Moving the file
    * without changing its content or base name changes nothing remotely.
@@ -67,12 +67,15 @@ export class TrainingFile extends pulumi.dynamic.Resource {
   declare readonly format: pulumi.Output<
     "conversation" | "instruction" | "general" | "preference" | "tokenized" | undefined
   >;
-  /** Number of samples (JSONL lines or Parquet rows). Undefined when the file was not read. */
+  /** Number of samples (JSONL lines or Parquet rows), counted by the local check. Undefined when
+   *  `check` is `false`. */
   declare readonly numSamples: pulumi.Output<number | undefined>;
-  /** `jsonl` or `parquet`, from the file extension. */
-  declare readonly fileType: pulumi.Output<"jsonl" | "parquet">;
+  /** `jsonl` or `parquet` (`csv` only with purpose `eval`), from the file extension. */
+  declare readonly fileType: pulumi.Output<"jsonl" | "parquet" | "csv">;
   /** Together's server-side validation state (`COMPLETED` once accepted), where the API reports
-   *  it; undefined otherwise. */
+   *  it (purpose `fine-tune`); undefined otherwise. A file Together rejects is deleted and the
+   *  update fails with Together's reason; a validation still running after 30 minutes leaves the
+   *  file in state and the next update resumes waiting. */
   declare readonly processingStatus: pulumi.Output<string | undefined>;
   /** When Together recorded the file, ISO-8601 (UTC). */
   declare readonly createdAt: pulumi.Output<string>;

@@ -19,7 +19,7 @@ import {
   trainingFileInputsSchema,
   type TrainingFileCheckedInputs,
 } from "./schema";
-import { awaitProcessing, uploadFile } from "./upload";
+import { awaitProcessing, isProcessingPending, uploadFile } from "./upload";
 
 async function check(
   _olds: Record<string, unknown>,
@@ -157,13 +157,20 @@ async function read(
 }
 
 async function update(
-  _id: string,
+  id: string,
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
+  ctx: ProviderContext,
 ): Promise<{ outs: Record<string, unknown> }> {
-  // Only bookkeeping fields update in place: the remote file is untouched.
+  const inputs = pickChecked(news);
+  // A create that timed out waiting for Together's validation left the file in state: resume the wait.
+  if (typeof olds.processingStatus === "string" && isProcessingPending(olds.processingStatus)) {
+    const file = await awaitProcessing(await ctx.client().files.get(id), inputs, ctx, false);
+    return { outs: outputsFor(inputs, file) };
+  }
+  // Otherwise only bookkeeping fields change: the remote file is untouched.
   const outs: Record<string, unknown> = {
-    ...pickChecked(news),
+    ...inputs,
     fileId: olds.fileId,
     createdAt: olds.createdAt,
     schemaVersion: SCHEMA_VERSION,

@@ -17,6 +17,11 @@ const PROGRESS_EVERY_MS = 2_000;
 const PROCESSING_DONE = new Set(["COMPLETED"]);
 const PROCESSING_FAILED = new Set(["FAILED", "INVALID_FORMAT"]);
 
+/** Together is still validating the file (PENDING, QUEUED, RUNNING, or a state we do not know yet). */
+export function isProcessingPending(status: string): boolean {
+  return !PROCESSING_DONE.has(status) && !PROCESSING_FAILED.has(status);
+}
+
 export async function uploadFile(inputs: TrainingFileCheckedInputs, ctx: ProviderContext): Promise<WireFile> {
   const who = prefix(inputs.logicalName);
   const size = (await fs.promises.stat(inputs.sourcePath)).size;

@@ -7,6 +7,8 @@ import { startEmulator, type Emulator } from "../../emulator";
 import { configure, providerContext, resetRuntimeForTests } from "../../../provider/runtime";
 import { lifecycle } from "../../../provider/resources/training-file/lifecycle";
 import type { ProviderContext } from "../../../provider/shared/types";
+import { TogetherClient } from "../../../provider/client";
+import { isPartialFailure } from "../../../provider/shared/partial-failure";
 
 const TIME_SCALE = 600;
 
@@ -174,6 +176,32 @@ describe("TrainingFile against the emulator", () => {
     );
     expect(emu.faults.injected).toBe(injected + 1);
     expect(live()).toBe(before);
+  });
+
+  test("a validation that outlasts the wait keeps the file in state, and the next update resumes the wait", async () => {
+    // Together's clock at real speed while the provider's waits are scaled: the wait times out first.
+    const slow = await startEmulator({ timeScale: 1 });
+    try {
+      const client = new TogetherClient({ baseUrl: slow.baseUrl, apiKey: slow.apiKey });
+      const slowCtx: ProviderContext = { ...ctx, client: () => client };
+      const inputs = await checked(dataset("slow.jsonl", [conversation(1)]));
+      const err: unknown = await lifecycle.create(inputs, slowCtx).catch((e: unknown) => e);
+      expect(isPartialFailure(err)).toBe(true);
+      const { id, properties } = err as { id: string; properties: Record<string, unknown> };
+      expect(properties).toMatchObject({ ...inputs, fileId: id });
+      expect(["PENDING", "QUEUED", "RUNNING"]).toContain(properties.processingStatus);
+      expect(String((err as Error).message)).toMatch(
+        /Timed out .* waiting for Together to validate slow\.jsonl/,
+      );
+      expect(slow.summary().filesLive).toBe(1);
+
+      await slow.idle();
+      slow.clock.advance(60_000);
+      const { outs } = await lifecycle.update(id, properties, inputs, slowCtx);
+      expect(outs).toMatchObject({ fileId: id, processingStatus: "COMPLETED" });
+    } finally {
+      await slow.close();
+    }
   });
 
   test("adopt takes over an existing file without uploading, and refuses a different dataset", async () => {
