@@ -159,10 +159,22 @@ describe("TrainingFile against the emulator", () => {
     const before = live();
     emu.faults.add({ method: "PUT", action: { type: "reset", phase: "mid-body" }, times: Infinity });
     await expect(lifecycle.create(inputs, ctx)).rejects.toThrow(
-      /^TrainingFile "train": uploading fails\.jsonl failed: /,
+      /^TrainingFile "train": uploading fails\.jsonl failed: .*the partial file was removed/,
     );
     expect(emu.faults.injected).toBeGreaterThan(0);
     expect(live()).toBe(before);
+  });
+
+  test("one reset mid-upload is retried: one file, whole content", async () => {
+    const p = dataset("retried.jsonl", [conversation(1), conversation(2)]);
+    const inputs = await checked(p);
+    const before = live();
+    const injected = emu.faults.injected;
+    emu.faults.add({ method: "PUT", action: { type: "reset", phase: "mid-body" } });
+    const { id } = await lifecycle.create(inputs, ctx);
+    expect(emu.faults.injected).toBe(injected + 1);
+    expect(live()).toBe(before + 1);
+    expect((await ctx.client().files.content(id)).equals(fs.readFileSync(p))).toBe(true);
   });
 
   test("an ambiguous failure of the request that creates the file leaves nothing either", async () => {
