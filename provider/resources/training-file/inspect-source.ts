@@ -82,15 +82,17 @@ export async function inspectSource(
     maxErrors: MAX_REPORTED_ISSUES,
   });
   const failures: CheckFailure[] = [];
-  if (req.check && !report.ok) {
+  // With check: false the report fails only when the file cannot be read at all.
+  if (!report.ok) {
     for (const issue of report.errors) failures.push(failure("source", `${who}: ${issue.message}`));
     // ok=false with no issue listed would fail silently; never let that pass.
     if (failures.length === 0)
       failures.push(failure("source", `${who}: source = ${where} failed validation.`));
   }
-  const fileType = report.fileType ?? fileTypeOf(req.sourcePath, req.purpose);
+  // Purpose-aware: CSV is only for eval, even when content rules are off.
+  const fileType = fileTypeOf(req.sourcePath, req.purpose);
   if (fileType === undefined && failures.length === 0) failures.push(badExtension(who, where));
-  if (req.sourceHash !== undefined && req.sourceHash !== report.sha256) {
+  if (req.sourceHash !== undefined && report.ok && req.sourceHash !== report.sha256) {
     failures.push(
       failure(
         "sourceHash",

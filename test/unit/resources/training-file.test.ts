@@ -145,6 +145,17 @@ describe("TrainingFile check", () => {
     expect(r.inputs).not.toHaveProperty("format");
   });
 
+  test("CSV is refused for fine-tune even with check: false", async () => {
+    const p = write("table.csv", ["a,b", "1,2"]);
+    const r = await lifecycle.check({}, news(p, { check: false }), noClient);
+    expect(r.failures).toEqual([
+      {
+        property: "source",
+        reason: expect.stringMatching(/unsupported file type\. Fix: use a \.jsonl or \.parquet/),
+      },
+    ]);
+  });
+
   test("sourceHash with check: false never reads the file", async () => {
     const p = path.join(dir, "huge.jsonl");
     fs.writeFileSync(p, "");
