@@ -179,9 +179,10 @@ export class LifecycleHarness {
     const kept: StateEntry[] = [];
     try {
       for (const entry of this.state().resources) {
-        const started = Date.now();
+        let started = Date.now();
         try {
           const h = await host.get();
+          started = Date.now();
           const res = await h.read(
             entry.urn,
             entry.id,
@@ -255,12 +256,13 @@ export class LifecycleHarness {
   }
 
   private async deleteEntry(host: LazyHost, entry: StateEntry, opName: string): Promise<Op> {
-    const started = Date.now();
+    let started = Date.now();
     if (entry.protect === true) {
       throw new Error(`resource ${entry.urn} cannot be deleted because it is protected`);
     }
     if (entry.retainOnDelete === true) return op(`${opName}(retained)`, entry, started);
     const h = await host.get();
+    started = Date.now();
     await h.delete(entry.urn, entry.id, unwrapSecrets(entry.outputs), unwrapSecrets(entry.inputs));
     return op(opName, entry, started);
   }
@@ -294,8 +296,9 @@ export class LifecycleHarness {
       requireBuiltRuntime(raw);
       const news = unwrapSecrets(raw);
       const prior = oldByKey.get(key);
-      const started = Date.now();
       const h = await host.get();
+      // Op durations cover the resource's own RPCs, not the provider start the first op waits for.
+      const started = Date.now();
       const base = {
         key,
         urn,
