@@ -5,11 +5,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { cacheEntryPath, readCachedReport, writeCachedReport } from "./cache";
 import { CsvChecker } from "./csv-check";
-import { IssueCollector, problem } from "./issues";
+import { IssueCollector, problem, type Problem } from "./issues";
 import { JsonlChecker } from "./jsonl-check";
 import { DEFAULT_MAX_ERRORS, GIB, MAX_FILE_SIZE_BYTES, MAX_FILE_SIZE_GIB, READ_CHUNK_BYTES } from "./limits";
 import { checkParquet } from "./parquet-check";
-import { type ChunkConsumer, readThrough } from "./read-through";
+import { readThrough } from "./read-through";
 import { type DatasetFormat, type FileReport, type InspectOptions } from "./types";
 
 export const DEFAULT_CACHE_DIR = path.join(os.tmpdir(), "pulumi-together", "inspect-cache");
@@ -33,15 +33,13 @@ export async function inspectTrainingFile(filePath: string, opts: InspectOptions
   try {
     stats = await fs.stat(filePath);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const what =
-      code === "ENOENT" || code === "ENOTDIR"
-        ? `file not found at ${path.resolve(filePath)}`
-        : `cannot be read (${code ?? String(err)})`;
-    return unreadable(filePath, problem(what, `check the path (relative paths start at ${process.cwd()})`));
+    return unreadable(filePath, err);
   }
   if (!stats.isFile()) {
-    return unreadable(filePath, problem(`${path.resolve(filePath)} is not a regular file`, "name a file"));
+    return failedBeforeReading(
+      filePath,
+      problem(`${path.resolve(filePath)} is not a regular file`, "name a file"),
+    );
   }
   const cacheDir = opts.cacheDir ?? DEFAULT_CACHE_DIR;
   const entry =
@@ -58,7 +56,12 @@ export async function inspectTrainingFile(filePath: string, opts: InspectOptions
     const cached = await readCachedReport(entry);
     if (cached) return { ...cached, file: filePath };
   }
-  const fh = await fs.open(filePath, "r");
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(filePath, "r");
+  } catch (err) {
+    return unreadable(filePath, err);
+  }
   try {
     const report = await scan(fh, filePath, stats.size, settings);
     const after = await fh.stat();
@@ -72,7 +75,19 @@ export async function inspectTrainingFile(filePath: string, opts: InspectOptions
   }
 }
 
-function unreadable(filePath: string, p: ReturnType<typeof problem>): FileReport {
+function unreadable(filePath: string, err: unknown): FileReport {
+  const code = (err as NodeJS.ErrnoException).code;
+  const what =
+    code === "ENOENT" || code === "ENOTDIR"
+      ? `file not found at ${path.resolve(filePath)}`
+      : `${path.resolve(filePath)} cannot be read (${code ?? String(err)})`;
+  return failedBeforeReading(
+    filePath,
+    problem(what, `check the path and its permissions (relative paths start at ${process.cwd()})`),
+  );
+}
+
+function failedBeforeReading(filePath: string, p: Problem): FileReport {
   const issues = new IssueCollector(path.basename(filePath), 1);
   issues.add(p);
   return {
@@ -111,6 +126,7 @@ async function scan(
   const hash = createHash("sha256");
   const fileType = fileTypeOf(filePath);
   const plan = settings.check ? planChecks(fileType, size, settings.purpose, issues) : {};
+  if (plan.tooLarge) return tooLargeReport(filePath, size, fileType, issues);
   const bytes = await readThrough(fh, hash, plan.jsonl?.consume ?? plan.csv?.consume, READ_CHUNK_BYTES);
 
   let format: DatasetFormat | undefined;
@@ -141,8 +157,29 @@ async function scan(
 
 interface Plan {
   jsonl?: JsonlChecker;
-  csv?: CsvChecker & { consume: ChunkConsumer };
+  csv?: CsvChecker;
   parquet?: true;
+  /** Together cannot take the file at all: reading tens of GiB to list further problems would help no one. */
+  tooLarge?: true;
+}
+
+function tooLargeReport(
+  filePath: string,
+  size: number,
+  fileType: FileReport["fileType"],
+  issues: IssueCollector,
+): FileReport {
+  return {
+    file: filePath,
+    ok: false,
+    bytes: size,
+    sha256: "",
+    fileType,
+    format: undefined,
+    numSamples: 0,
+    errors: issues.finish(),
+    omittedErrors: 0,
+  };
 }
 
 /** Whole-file rules (size, extension, purpose), and which content checker runs during the pass. */
@@ -159,7 +196,9 @@ function planChecks(
         "split the data into smaller files",
       ),
     );
-  } else if (size === 0) {
+    return { tooLarge: true };
+  }
+  if (size === 0) {
     issues.add(problem("the file is empty", "write at least one training example"));
     return {};
   }

@@ -11,6 +11,7 @@ export interface FileReport {
   file: string;
   ok: boolean;
   bytes: number;
+  /** Hex SHA-256 of the content; "" when the file was not read (missing, or over the size cap). */
   sha256: string;
   /** `csv` only for purpose `eval`, the one purpose Together accepts CSV for. */
   fileType: "jsonl" | "parquet" | "csv" | undefined;

@@ -150,7 +150,7 @@ describe("whole-file outcomes", () => {
     expect(report).toMatchObject({ ok: false, bytes: 0, sha256: "", fileType: "jsonl" });
     expect(report.errors).toEqual([
       {
-        message: `nope.jsonl: file not found at ${missing}. Fix: check the path (relative paths start at ${process.cwd()}).`,
+        message: `nope.jsonl: file not found at ${missing}. Fix: check the path and its permissions (relative paths start at ${process.cwd()}).`,
       },
     ]);
   });
@@ -159,6 +159,25 @@ describe("whole-file outcomes", () => {
     const report = await inspectTrainingFile(dir, { cacheDir: false });
     expect(report.ok).toBe(false);
     expect(report.errors[0]!.message).toContain("is not a regular file");
+  });
+
+  test("a file over 50.1 GiB fails at once, without being read", async () => {
+    const file = path.join(dir, "huge.jsonl");
+    const size = Math.ceil(50.1 * 1024 ** 3) + 1;
+    fs.closeSync(fs.openSync(file, "w"));
+    fs.truncateSync(file, size); // sparse: no disk space used, and reading it would take minutes
+    try {
+      const report = await inspectTrainingFile(file, { cacheDir: false });
+      expect(report).toMatchObject({ ok: false, bytes: size, sha256: "", numSamples: 0 });
+      expect(report.errors).toEqual([
+        {
+          message:
+            "huge.jsonl: the file is 50.100 GiB, over Together's 50.1 GiB limit. Fix: split the data into smaller files.",
+        },
+      ]);
+    } finally {
+      fs.rmSync(file);
+    }
   });
 
   test("check: false hashes without applying content rules", async () => {
