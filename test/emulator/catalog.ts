@@ -103,9 +103,10 @@ export function modelLimits(model: string): Record<string, unknown> | undefined 
 }
 
 /**
- * USD per million tokens by model size band, SFT/DPO and LoRA/Full. The three bands up to 100B are
- * the rates on together.ai/pricing (fine-tuning table, 2025); Together quotes bigger models on request,
- * so the >100B band is an assumption (twice the 70-100B rates).
+ * USD per million tokens by model size band, SFT/DPO and LoRA/Full. The bands up to 100B follow the
+ * fine-tuning table on together.ai/pricing as last seen (2025); the page could not be re-fetched
+ * offline, so treat them as realistic figures rather than quotes. Together prices bigger models on
+ * request: the >100B band is an assumption (twice the 70-100B rates).
  */
 const RATES_PER_MTOK: {
   maxB: number;
@@ -137,8 +138,9 @@ export interface HardwareSpec {
   centsPerMinute: number;
 }
 
-/** What Together offers for dedicated endpoints, priced per minute from the hourly rates on
- *  together.ai/pricing (dedicated endpoints; L40S $2.10, A100 $2.56, H100 $3.36, H200 $4.98 per GPU-hour). */
+/** A handful of Together's dedicated-endpoint configurations, priced per minute from per-GPU-hour rates
+ *  in line with together.ai/pricing (L40S $2.10, A100 $2.56, H100 $3.36, H200 $4.98; assumptions, not
+ *  re-verified offline). */
 export const HARDWARE: HardwareSpec[] = [
   {
     id: "1x_nvidia_l40s_48gb_pcie",
