@@ -96,7 +96,7 @@ const config = (): RunOptions => ({
 
 function program(args: Partial<FineTuneJobArgs>, name = "tune"): () => Record<string, unknown> {
   return () => {
-    const j = new FineTuneJob(name, { trainingFile, model: MODEL, ...args } as FineTuneJobArgs);
+    const j = new FineTuneJob(name, { trainingFile, model: MODEL, ...args });
     return {
       jobId: j.jobId,
       status: j.status,

@@ -136,6 +136,7 @@ async function createGate(
     throw new Error(
       `${subject(name)}: cannot start the job: maxPriceUsd is set but the price estimate failed (${errorText(e)}). ` +
         `Nothing was started. Fix: run \`pulumi up\` again, or remove maxPriceUsd to start without a cap.`,
+      { cause: e },
     );
   }
   ctx.log.info(estimateLine(name, est, i.maxPriceUsd));
@@ -185,6 +186,7 @@ async function adopt(ctx: ProviderContext, i: FineTuneJobInputs, jobId: string):
     throw new Error(
       `${who}: adoptJobId = "${jobId}": no such fine-tune job on this account. ` +
         `Fix: set adoptJobId to an id from GET /v1/fine-tunes, or remove it to start a new job.`,
+      { cause: e },
     );
   }
   const differs: string[] = [];
@@ -301,6 +303,7 @@ export const lifecycle: ResourceLifecycle = {
       if (!isNotFound(e)) throw e;
       throw new Error(
         `${subject(i.logicalName)}: fine-tune job ${id} no longer exists. Fix: run \`pulumi refresh\`, then \`pulumi up\` to start a new one.`,
+        { cause: e },
       );
     }
     return { outs: await settle(ctx, i, job, olds.estimatedPriceUsd ?? news.estimatedPriceUsd) };
@@ -335,6 +338,7 @@ export const lifecycle: ResourceLifecycle = {
         if (isWaitTimeout(e)) {
           throw new Error(
             `${who}: ${e.message}. Cancel was requested; run \`pulumi destroy\` again to confirm it stopped.`,
+            { cause: e },
           );
         }
         throw e;

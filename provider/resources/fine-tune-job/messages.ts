@@ -6,7 +6,7 @@ import { KIND } from "./schema";
 export function showValue(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
   if (v === undefined) return "(not set)";
-  return JSON.stringify(v) ?? String(v);
+  return JSON.stringify(v) ?? typeof v;
 }
 
 /** `FineTuneJob "train"`, or just `FineTuneJob` when the resource name is not known. */
