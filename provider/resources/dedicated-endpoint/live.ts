@@ -17,7 +17,7 @@ export interface LiveEndpoint {
   errorMessage?: string;
 }
 
-/** Fields the OAS does not name but servers use to explain an ERROR state. */
+/** The spec gives no field for the cause of an ERROR; pick one up should the server send it. */
 const ERROR_FIELDS = ["error_message", "error", "message", "status_message", "state_message", "reason"];
 
 function errorMessageOf(w: Record<string, unknown>): string | undefined {
