@@ -22,13 +22,13 @@ beforeAll(async () => {
   // together-ai 0.52's upload helper PUTs a Node stream through the global fetch without
   // `duplex: "half"`, which Node's fetch refuses before sending anything. Adding the flag is the only
   // change; every request the client makes still reaches the emulator as the client shaped it.
-  globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+  globalThis.fetch = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
     nativeFetch(
       input,
       init?.body && typeof (init.body as { pipe?: unknown }).pipe === "function"
-        ? ({ ...init, duplex: "half" })
+        ? { ...init, duplex: "half" }
         : init,
-    ));
+    );
   jest.isolateModules(() => {
     const Together = require("together-ai");
     AuthenticationError = Together.AuthenticationError;
