@@ -10,8 +10,9 @@ export async function snapshotJobIds(ctx: ProviderContext): Promise<Set<string>>
   return new Set((await ctx.client().fineTunes.list()).map((j) => j.id));
 }
 
+/** Fields the request left to the server's default, or the list leaves out, are not compared. */
 function sameIfReported(reported: unknown, sent: unknown): boolean {
-  if (reported === undefined || reported === null) return true;
+  if (reported === undefined || reported === null || sent === undefined) return true;
   if (typeof reported === "number" && typeof sent === "number") return Math.abs(reported - sent) <= 1e-12;
   return reported === sent;
 }
