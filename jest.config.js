@@ -7,7 +7,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: {
     "^.+\\.tsx?$": ["ts-jest", { tsconfig: "tsconfig.json" }],
-    // hyparquet ships ES modules only; Node 22 loads it with require(), jest needs it transpiled.
+    // hyparquet, hyparquet-writer and commander ship ES modules only; Node 22 loads it with require(), jest needs it transpiled.
     "^.+\\.js$": [
       "ts-jest",
       {
@@ -20,7 +20,7 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: ["/node_modules/(?!hyparquet/)"],
+  transformIgnorePatterns: ["/node_modules/(?!(hyparquet|hyparquet-writer|commander)/)"],
   moduleNameMapper: {
     "^pulumi-together$": "<rootDir>/sdk/index.ts",
     "^pulumi-together/runtime$": "<rootDir>/provider/runtime.ts",
