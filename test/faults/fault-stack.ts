@@ -1,0 +1,255 @@
+// The fault suite's fixture: one emulator per test file, one fresh stack (state file, stack name) per
+// scenario, and the bookkeeping that turns the emulator's own records into the guarantees we claim:
+// no duplicate creations and nothing left billing after destroy, whatever faults were injected.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startEmulator, type Emulator } from "../emulator";
+import { endpointState } from "../emulator/endpoint-state";
+import { jobStatus, TERMINAL_STATUSES } from "../emulator/job-timeline";
+import { LifecycleHarness, type RunOptions, type RunResult } from "../lifecycle/harness";
+import { recordTally, type Tally } from "./tally";
+
+/** Emulated time runs 600x: a default job (~4 emulated minutes) and an endpoint start (~3) take ~1 s. */
+export const TIME_SCALE = 600;
+export const PROJECT = "pulumi-together-quickstart";
+
+export type Program = () => Record<string, unknown>;
+
+/** The real quickstart example (jest maps `pulumi-together` to sdk/; tsc cannot resolve it from examples/). */
+export function quickstartProgram(): Program {
+  return (require("../../examples/quickstart/program") as { program: Program }).program;
+}
+
+export interface Counts {
+  files: number;
+  jobs: number;
+  endpoints: number;
+}
+
+interface Seen {
+  files: Set<string>;
+  jobs: Set<string>;
+  endpoints: Set<string>;
+}
+
+export class Scenario {
+  readonly harness: LifecycleHarness;
+  readonly run: RunOptions;
+  private readonly seen: Seen;
+  private readonly faultsAtStart: number;
+
+  constructor(
+    readonly emulator: Emulator,
+    readonly name: string,
+    readonly program: Program,
+    dir: string,
+  ) {
+    this.harness = new LifecycleHarness({
+      stateFile: path.join(dir, `${name}.json`),
+      project: PROJECT,
+      stack: name,
+      env: { PULUMI_TOGETHER_TIME_SCALE: String(TIME_SCALE) },
+    });
+    this.run = {
+      config: { "together:apiKey": emulator.apiKey, "together:baseUrl": emulator.baseUrl },
+      secretKeys: ["together:apiKey"],
+    };
+    const store = emulator.store;
+    this.seen = {
+      files: new Set(store.files.keys()),
+      jobs: new Set(store.jobs.keys()),
+      endpoints: new Set(store.endpoints.keys()),
+    };
+    this.faultsAtStart = emulator.faults.injected;
+  }
+
+  up(): Promise<RunResult> {
+    return this.harness.up(this.program, this.run);
+  }
+
+  destroy(): Promise<RunResult> {
+    return this.harness.destroy(this.run);
+  }
+
+  /** An up that is expected to fail: resolves with the error (and fails the test if the up succeeded). */
+  async failingUp(): Promise<Error> {
+    const err = await this.up().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    if (err === undefined) throw new Error(`${this.name}: the up was expected to fail but succeeded`);
+    return err;
+  }
+
+  get faultsInjected(): number {
+    return this.emulator.faults.injected - this.faultsAtStart;
+  }
+
+  /** Ids of the objects this scenario created, deleted ones included. */
+  created(): { files: string[]; jobs: string[]; endpoints: string[] } {
+    const store = this.emulator.store;
+    return {
+      files: [...store.files.keys()].filter((id) => !this.seen.files.has(id)),
+      jobs: [...store.jobs.keys()].filter((id) => !this.seen.jobs.has(id)),
+      endpoints: [...store.endpoints.keys()].filter((id) => !this.seen.endpoints.has(id)),
+    };
+  }
+
+  /** This scenario's jobs still running (or queued) and endpoints not deleted: what would still bill. */
+  billing(): string[] {
+    const store = this.emulator.store;
+    const now = this.emulator.clock.now();
+    const c = this.created();
+    const jobs = c.jobs.filter((id) => {
+      const j = store.jobs.get(id);
+      return j !== undefined && !j.deleted && !TERMINAL_STATUSES.has(jobStatus(j, now));
+    });
+    const endpoints = c.endpoints.filter((id) => store.endpoints.get(id)?.deleted === false);
+    return [...jobs, ...endpoints];
+  }
+
+  jobStatus(id: string): string | undefined {
+    const j = this.emulator.store.jobs.get(id);
+    return j ? jobStatus(j, this.emulator.clock.now()) : undefined;
+  }
+
+  endpointState(id: string): string | undefined {
+    const e = this.emulator.store.endpoints.get(id);
+    return e && !e.deleted ? endpointState(e, this.emulator.clock.now()) : undefined;
+  }
+
+  /** Duplicates per kind: creations beyond what the scenario legitimately makes. */
+  duplicates(expected: Counts): Counts {
+    const c = this.created();
+    return {
+      files: Math.max(0, c.files.length - expected.files),
+      jobs: Math.max(0, c.jobs.length - expected.jobs),
+      endpoints: Math.max(0, c.endpoints.length - expected.endpoints),
+    };
+  }
+}
+
+/** What the converging up must leave: the stack's three resources, the endpoint serving the job's model. */
+export function expectConverged(s: Scenario, up: RunResult): void {
+  expect(s.harness.state().resources.map((r) => r.type.slice(r.type.lastIndexOf(":") + 1))).toEqual([
+    "TrainingFile",
+    "FineTuneJob",
+    "DedicatedEndpoint",
+  ]);
+  const jobId = up.outputs.jobId as string;
+  const endpointId = up.outputs.endpointId as string;
+  expect(s.jobStatus(jobId)).toBe("completed");
+  expect(s.endpointState(endpointId)).toBe("STARTED");
+  expect(s.emulator.store.endpoints.get(endpointId)?.model).toBe(up.outputs.outputModelName);
+}
+
+export const ONE_EACH: Counts = { files: 1, jobs: 1, endpoints: 1 };
+
+export interface ScenarioOptions {
+  program?: Program;
+  /** Creations the scenario legitimately makes (default one of each); more are duplicates. */
+  expected?: Counts;
+  /** Re-applies faults before the final destroy, so destroy is shown to cope with them too. */
+  destroyFaults?: () => void;
+  /** False for server-side failures (a failed job, an ERROR endpoint): no fault rule is expected to fire. */
+  injectsFaults?: boolean;
+}
+
+export interface FaultFixture {
+  readonly emulator: Emulator;
+  /**
+   * Runs one scenario: `inject` applies the faults and runs the faulted part; then the fault rules are
+   * cleared, a later `up` must converge and `destroy` must leave nothing. The counts are recorded for the
+   * suite's summary line even when a step fails; the assertions on them come last.
+   */
+  scenario(
+    name: string,
+    inject: (s: Scenario) => Promise<void>,
+    opts?: ScenarioOptions,
+  ): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function faultFixture(group: string): Promise<FaultFixture> {
+  const emulator = await startEmulator({ timeScale: TIME_SCALE });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `faults-${group}-`));
+  const tally: Tally = { group, scenarios: 0, faultsInjected: 0, duplicates: 0, leftBilling: 0 };
+  const defaults = { ...emulator.store.jobDurations };
+  const defaultStartMs = emulator.store.endpointStartMs;
+
+  return {
+    emulator,
+    async scenario(name, inject, opts = {}) {
+      const s = new Scenario(emulator, name, opts.program ?? quickstartProgram(), dir);
+      const expected = opts.expected ?? ONE_EACH;
+      let failure: unknown;
+      try {
+        await inject(s);
+        emulator.faults.clear();
+        const up = await s.up();
+        expectConverged(s, up);
+        opts.destroyFaults?.();
+        await s.destroy();
+        expect(s.harness.state().resources).toEqual([]);
+      } catch (err) {
+        failure = err;
+        emulator.faults.clear();
+        await s.destroy().catch(() => undefined);
+      } finally {
+        emulator.faults.clear();
+        emulator.control.setJobDurations(defaults);
+        emulator.control.setEndpointStartMs(defaultStartMs);
+      }
+      const duplicates = s.duplicates(expected);
+      const billing = s.billing();
+      tally.scenarios += 1;
+      tally.faultsInjected += s.faultsInjected;
+      tally.duplicates += duplicates.files + duplicates.jobs + duplicates.endpoints;
+      tally.leftBilling += billing.length;
+      if (failure !== undefined) throw failure;
+      expect({ duplicates, billing }).toEqual({ duplicates: { files: 0, jobs: 0, endpoints: 0 }, billing: [] });
+      if (opts.injectsFaults !== false) expect(s.faultsInjected).toBeGreaterThan(0);
+    },
+    async close() {
+      recordTally(tally);
+      await emulator.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** SIGKILLs this process's dynamic-provider child (the one serving the current run) once `ready()` holds. */
+export async function killProviderWhen(ready: () => boolean, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (ready()) {
+      const pids = providerChildren();
+      if (pids.length > 0) {
+        for (const pid of pids) process.kill(pid, "SIGKILL");
+        return pids.length;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error("the condition to interrupt the up never held (or no provider process was running)");
+}
+
+/** Children of this process started from `@pulumi/pulumi/cmd/dynamic-provider` (Linux /proc). */
+function providerChildren(): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Field 4 (after the parenthesised command name) is the parent pid.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== process.pid) continue;
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
+      if (cmd.includes("cmd/dynamic-provider")) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
