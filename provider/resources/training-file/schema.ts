@@ -51,9 +51,10 @@ export const trainingFileInputsSchema = trainingFileArgsSchema.extend({
 
 export type TrainingFileArgsInput = z.input<typeof trainingFileArgsSchema>;
 
+// Type aliases, not interfaces: they must be assignable to the Record<string, unknown> the lifecycle speaks.
+
 /** Checked inputs: defaults applied and the local file's facts added, so diff sees content changes
  *  at preview time. Optional fields are absent (never undefined) when not known. */
-// Type aliases, not interfaces: they must be assignable to the Record<string, unknown> the lifecycle speaks.
 export type TrainingFileCheckedInputs = {
   logicalName: string;
   source: string;
