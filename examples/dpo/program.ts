@@ -6,7 +6,6 @@ export type DpoOutputs = {
   jobId: pulumi.Output<string>;
   outputModelName: pulumi.Output<string | undefined>;
   estimatedPriceUsd: pulumi.Output<number | undefined>;
-  wandbUrl: pulumi.Output<string | undefined>;
 };
 
 /** Preference tuning: each line pairs a helpful reply with a dismissive one for the same customer
@@ -36,6 +35,5 @@ export function program(): DpoOutputs {
     jobId: job.jobId,
     outputModelName: job.outputModelName,
     estimatedPriceUsd: job.estimatedPriceUsd,
-    wandbUrl: job.wandbUrl,
   };
 }

@@ -1,0 +1,118 @@
+// `npm run demo`: the quickstart (or any Pulumi TypeScript program, --program DIR) deployed against the bundled
+// Together emulator on an accelerated clock, then destroyed, ending with the emulator's own account of what is
+// left running. With the Pulumi CLI on PATH it runs the real CLI on a local file backend; without it, the
+// project's lifecycle harness drives the real dynamic-provider process.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startEmulator, type Emulator } from "../test/emulator";
+import { findPulumi, runWithCli } from "./cli-mode";
+import type { DemoContext } from "./context";
+import { runWithHarness } from "./harness-mode";
+import { parseOptions } from "./options";
+import { readProgramProject, type ProgramProject } from "./stack-config";
+
+const REPO_ROOT = path.resolve(__dirname, "../..");
+
+function print(line = ""): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** True when the emulator holds nothing that runs or bills. */
+function confirmNothingLeft(emulator: Emulator): boolean {
+  const s = emulator.summary();
+  print(
+    `Emulator: ${s.filesLive} file(s) live of ${s.filesCreated} uploaded; ${s.jobsActive} job(s) active of ` +
+      `${s.jobsCreated} started; ${s.endpointsLive} endpoint(s) live of ${s.endpointsCreated} created, ` +
+      `${s.endpointsBilling} billing.`,
+  );
+  const clean = s.jobsActive === 0 && s.endpointsLive === 0 && s.endpointsBilling === 0 && s.filesLive === 0;
+  print(
+    clean
+      ? "Nothing is left running or billing in the emulator."
+      : "Something is still live in the emulator.",
+  );
+  return clean;
+}
+
+function printKeepHelp(emulator: Emulator, destroyHint: string | undefined): void {
+  const origin = new URL(emulator.baseUrl).origin;
+  print("--keep: the stack is still up and the emulator keeps running until Ctrl-C.");
+  print(`  Base URL: ${emulator.baseUrl}`);
+  print(`  API key:  ${emulator.apiKey}`);
+  print(`  State:    curl -s ${origin}/_emulator/state`);
+  print(
+    `  API:      curl -s -H "Authorization: Bearer ${emulator.apiKey}" "${emulator.baseUrl}/endpoints?type=dedicated"`,
+  );
+  if (destroyHint) print(`  Destroy:  ${destroyHint}`);
+}
+
+/** Ctrl-C ends the demo (exit hooks still remove the scratch directory and stop provider processes); with
+ *  --keep, once the stack is up, it is what the demo waits for. */
+let onSignal = (): void => process.exit(130);
+process.on("SIGINT", () => onSignal());
+process.on("SIGTERM", () => onSignal());
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    onSignal = resolve;
+  });
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const options = parseOptions(process.argv, path.join(REPO_ROOT, "examples", "quickstart"));
+  let program: ProgramProject;
+  try {
+    program = readProgramProject(options.programDir, options.stack);
+  } catch (err) {
+    print(`Demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-together-demo-"));
+  process.on("exit", () => fs.rmSync(workDir, { recursive: true, force: true }));
+  const emulator = await startEmulator({ timeScale: options.timeScale });
+  const ctx: DemoContext = { options, program, emulator, workDir, repoRoot: REPO_ROOT, print };
+  try {
+    print(`Together emulator on ${emulator.baseUrl} (clock ${options.timeScale}x faster than real time)`);
+    print(
+      `Program ${program.project} in ${options.programDir}` +
+        (program.stackFile ? `, config from ${path.basename(program.stackFile)}` : ""),
+    );
+    const bin = options.harness ? undefined : findPulumi();
+    let destroyHint: string | undefined;
+    if (bin) {
+      destroyHint = (await runWithCli(ctx, bin)).destroyHint;
+    } else {
+      print(
+        options.harness
+          ? "--harness: driving the program through the project's lifecycle harness."
+          : "Pulumi CLI not found on PATH: driving the same program through the project's lifecycle harness " +
+              "(the real dynamic-provider process; the engine's steps are played by test/lifecycle/harness.ts).",
+      );
+      await runWithHarness(ctx);
+    }
+    if (options.keep) {
+      printKeepHelp(emulator, destroyHint);
+      await waitForSignal();
+      return 0;
+    }
+    const clean = confirmNothingLeft(emulator);
+    print(`Demo finished in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+    return clean ? 0 : 1;
+  } catch (err) {
+    print(`Demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    confirmNothingLeft(emulator);
+    return 1;
+  } finally {
+    await emulator.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
