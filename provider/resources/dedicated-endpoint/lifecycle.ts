@@ -154,7 +154,8 @@ async function check(
     hardware,
     model: modelKnown ? model : undefined,
     offers: toOffers(offersRaw),
-    requireAvailable: modelKnown && replacing,
+    // An endpoint being adopted already holds its hardware.
+    requireAvailable: modelKnown && replacing && spec.adoptEndpointId === undefined,
   });
   if (hw.offer === undefined) return { inputs: spec, failures: hw.failures };
   if (hw.offer.availability !== undefined && hw.offer.availability !== "available") {
@@ -382,7 +383,7 @@ async function adopt(
   if (wrong.length > 0) {
     throw new Error(
       `${who}: adoptEndpointId = "${id}": ${wrong.join(" and ")}; these cannot change in place. ` +
-        `Fix: declare the endpoint's model and hardware, or adopt another endpoint`,
+        `Fix: declare the endpoint's model and hardware, adopt another endpoint, or remove adoptEndpointId to create a new one`,
     );
   }
   ctx.log.info(`${who}: adopting endpoint ${id} (${live.state})`);
