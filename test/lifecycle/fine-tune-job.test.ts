@@ -144,7 +144,7 @@ describe("FineTuneJob lifecycle", () => {
     const preview = await run(h.preview(prog, config()));
     expect(ops(preview)).toEqual(["create(preview)"]);
     expect(preview.providerLog).toMatch(
-      /FineTuneJob "tune": estimated price \$\d+\.\d\d \([\d,]+ training tokens\)/,
+      /FineTuneJob "tune": estimated price \$[\d.]+ \([\d,]+ training tokens\)/,
     );
     expect(posts()).toBe(before);
 
@@ -160,6 +160,9 @@ describe("FineTuneJob lifecycle", () => {
     expect(up.outputs.totalPriceUsd).toBeLessThan(1_000);
     expect(up.outputs.tokenCount).toBeGreaterThan(0);
     expect(up.providerLog).toMatch(/started fine-tune job ft-/);
+    expect(up.providerLog).toMatch(
+      /FineTuneJob "tune": job ft-\S+ status (pending|queued|running)[^\n]*, elapsed \d+ (ms|s|min) \(time scale 600\)/,
+    );
     const outs = h.state().resources[0]?.outputs ?? {};
     expect(outs).not.toHaveProperty("events");
     expect(outs).toMatchObject({
@@ -187,7 +190,7 @@ describe("FineTuneJob lifecycle", () => {
     const before = posts();
     const e = await failure(h.preview(prog, config()));
     expect(e.message).toMatch(
-      /FineTuneJob "tune": estimated price \$\d+\.\d\d .* exceeds maxPriceUsd \$0\.00 .*account limit \$1000\.00.*Nothing was started\. Fix: raise maxPriceUsd/,
+      /FineTuneJob "tune": estimated price \$[\d.]+ .* exceeds maxPriceUsd \$0\.0000010 .*account limit \$1000\.00.*Nothing was started\. Fix: raise maxPriceUsd/,
     );
     await failure(h.up(prog, config()));
     expect(posts()).toBe(before);

@@ -57,6 +57,10 @@ export function estimateLine(name: string | undefined, e: PriceEstimate, cap: nu
   return `${subject(name)}: estimated price ${usd(e.priceUsd)}${tokens(e)}; ${limits(e, cap)}.`;
 }
 
+function roundUpToCent(n: number): number {
+  return n >= 0.01 ? Math.ceil(n * 100) / 100 : n;
+}
+
 /** Why the job must not start, or undefined when it may. `atCreate`: a cap that cannot be verified stops it. */
 export function gateRefusal(
   name: string | undefined,
@@ -77,7 +81,7 @@ export function gateRefusal(
     return (
       `${who}: estimated price ${usd(e.priceUsd)}${tokens(e)} exceeds maxPriceUsd ${usd(cap)} ` +
       `(${limits(e, cap)}). Nothing was started. ` +
-      `Fix: raise maxPriceUsd to at least ${usd(Math.ceil(e.priceUsd * 100) / 100)}, or lower the cost ` +
+      `Fix: raise maxPriceUsd to at least ${usd(roundUpToCent(e.priceUsd))}, or lower the cost ` +
       `(fewer nEpochs or nEvals, a smaller dataset, LoRA instead of full training, a smaller model).`
     );
   }

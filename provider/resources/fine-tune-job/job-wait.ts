@@ -20,8 +20,16 @@ export function describeJob(job: WireFineTune): string {
   return parts.join(", ");
 }
 
-export function progressLine(name: string | undefined, job: WireFineTune, elapsedMs: number): string {
-  return `${subject(name)}: job ${job.id} ${describeJob(job)}, elapsed ${formatDuration(elapsedMs)}`;
+/** Elapsed time is shown on the API's clock: under an accelerated emulator that is real time × the scale. */
+export function progressLine(
+  name: string | undefined,
+  job: WireFineTune,
+  elapsedMs: number,
+  timeScale = 1,
+): string {
+  const elapsed =
+    formatDuration(elapsedMs * timeScale) + (timeScale === 1 ? "" : ` (time scale ${timeScale})`);
+  return `${subject(name)}: job ${job.id} ${describeJob(job)}, elapsed ${elapsed}`;
 }
 
 function isErrorEvent(e: WireFineTuneEvent): boolean {
@@ -75,7 +83,7 @@ export async function awaitJob(
       timeoutMs: timeoutMinutes * 60_000,
       initialDelayMs: INITIAL_POLL_MS,
       maxDelayMs: MAX_POLL_MS,
-      progress: (j, elapsed) => ctx.log.info(progressLine(name, j, elapsed)),
+      progress: (j, elapsed) => ctx.log.info(progressLine(name, j, elapsed, ctx.timeScale)),
       describe: describeJob,
       timeScale: ctx.timeScale,
     });

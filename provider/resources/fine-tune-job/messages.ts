@@ -30,6 +30,7 @@ export function problem(
   return { property: path, reason: `${subject(name)}: ${path} = ${showValue(value)}: ${what}. Fix: ${fix}` };
 }
 
+/** Dollars to the cent; amounts under a cent (tiny test datasets) keep two significant digits instead of "$0.00". */
 export function usd(n: number): string {
-  return `$${n.toFixed(2)}`;
+  return n > 0 && n < 0.01 ? `$${n.toPrecision(2)}` : `$${n.toFixed(2)}`;
 }

@@ -64,7 +64,7 @@ describe("FineTuneJob against the emulator", () => {
     const inputs = await checked({ suffix: "gate" });
     const before = posts();
     await expect(lifecycle.create({ ...inputs, maxPriceUsd: 0.000001 }, ctx)).rejects.toThrow(
-      /exceeds maxPriceUsd \$0\.00 .*Nothing was started/,
+      /exceeds maxPriceUsd \$0\.0000010 .*Nothing was started\. Fix: raise maxPriceUsd to at least \$0\.000\d+,/,
     );
     expect(posts()).toBe(before);
   });
