@@ -43,8 +43,25 @@ export async function dispatch(kind: string, method: Method, ...args: unknown[])
     const ctx = providerContext();
     return withoutUndefined(await invoke(lifecycle, method, args.map(withoutProviderKey), ctx));
   } catch (err) {
-    throw processSecrets.redactError(err);
+    throw processSecrets.redactError(withProviderKeyOnPartialFailure(err, method, args));
   }
+}
+
+/**
+ * The dynamic-provider server adds `__provider` to successful create/update results but stores a partial
+ * failure's `properties` as they are thrown; without it, the later delete or refresh of that resource (which
+ * runs the shell stored in its outputs) fails with "code must be a string". So the shell from the call's own
+ * inputs (create: inputs; update: news) goes back in.
+ */
+function withProviderKeyOnPartialFailure(err: unknown, method: Method, args: unknown[]): unknown {
+  if (method !== "create" && method !== "update") return err;
+  const inputs = record(args[method === "create" ? 0 : 2]);
+  const shell = inputs[PROVIDER_KEY];
+  if (typeof shell !== "string" || err === null || typeof err !== "object" || !("id" in err)) return err;
+  const failure = err as { properties?: unknown };
+  const properties = record(failure.properties);
+  if (!(PROVIDER_KEY in properties)) failure.properties = { ...properties, [PROVIDER_KEY]: shell };
+  return err;
 }
 
 function loadLifecycle(kind: string): ResourceLifecycle {

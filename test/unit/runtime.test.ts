@@ -219,4 +219,27 @@ describe("runtime", () => {
     expect(err.reasons).toEqual(["timed out ([redacted])"]);
     expect(err.message).toBe("timed out ([redacted])");
   });
+
+  it("puts the call's own __provider into a partial failure so a later delete or refresh can run", async () => {
+    await configure(stackConfig({ "together:apiKey": STACK_KEY }));
+    behaviour.create = async (inputs) => {
+      expect(inputs).not.toHaveProperty("__provider");
+      throw new PartialFailureError("ft-9", { status: "running" }, ["timed out"]);
+    };
+    behaviour.update = async () => {
+      throw new PartialFailureError("ft-9", { status: "queued" }, ["timed out"]);
+    };
+    const created = (await dispatch("TrainingFile", "create", { __provider: "SHELL-A" }).catch(
+      (e: unknown) => e,
+    )) as PartialFailureError;
+    expect(created.properties).toEqual({ status: "running", __provider: "SHELL-A" });
+    const updated = (await dispatch(
+      "TrainingFile",
+      "update",
+      "ft-9",
+      { __provider: "SHELL-OLD" },
+      { __provider: "SHELL-NEW" },
+    ).catch((e: unknown) => e)) as PartialFailureError;
+    expect(updated.properties).toEqual({ status: "queued", __provider: "SHELL-NEW" });
+  });
 });
