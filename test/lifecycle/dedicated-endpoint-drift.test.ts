@@ -9,7 +9,6 @@ import {
   project,
   program,
   failure,
-  restoreProviderKey,
   endpointNamed,
   removeBehindPulumi,
   config,
@@ -41,8 +40,6 @@ describe("DedicatedEndpoint failures and drift", () => {
     const [entry] = h.state().resources;
     expect(entry?.id).toBe(id);
     expect(entry?.outputs).toMatchObject({ state: "ERROR", liveState: "ERROR" });
-
-    restoreProviderKey(h, stateFile);
     await h.destroy(config());
     expect(live(id)).toBeUndefined();
     expect(h.state().resources).toEqual([]);
@@ -60,7 +57,6 @@ describe("DedicatedEndpoint failures and drift", () => {
         "It is kept in the stack; run up again to resume waiting, or raise timeoutMinutes",
     );
     expect(entry?.outputs).toMatchObject({ state: "PENDING", endpointId: id });
-    restoreProviderKey(h, stateFile);
 
     emu.clock.advance(2 * HOUR_MS);
     const resumed = await h.up(prog, config());
