@@ -24,7 +24,7 @@ useEmulator();
 
 describe("DedicatedEndpoint failures and drift", () => {
   test("ERROR while starting fails fast with Together's state, keeps the endpoint, and destroy removes it", async () => {
-    const { h, stateFile } = project("error");
+    const { h } = project("error");
     emu.control.setEndpointStartMs(10 * HOUR_MS);
     const run = h.up(program({ timeoutMinutes: 600, displayName: "proj-dev-error" }), config());
     const id = await endpointNamed("proj-dev-error");
@@ -46,7 +46,7 @@ describe("DedicatedEndpoint failures and drift", () => {
   });
 
   test("a timed-out wait keeps the endpoint and the next up resumes it without a second create", async () => {
-    const { h, stateFile } = project("timeout");
+    const { h } = project("timeout");
     emu.control.setEndpointStartMs(2 * HOUR_MS);
     const prog = program({ timeoutMinutes: 1, displayName: "proj-dev-timeout" });
     const err = await failure(h.up(prog, config()));

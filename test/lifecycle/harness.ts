@@ -12,7 +12,8 @@ import { annotateSecrets, unwrapSecrets } from "./secrets";
 const settings = require("@pulumi/pulumi/runtime/settings");
 const debuggable = require("@pulumi/pulumi/runtime/debuggable");
 
-const REPO_ROOT = path.resolve(__dirname, "../..");
+/** The package root: the nearest folder up with our package.json (the harness also runs compiled, from dist/). */
+const REPO_ROOT = findPackageRoot(__dirname);
 const RUNTIME_DIST = path.join(REPO_ROOT, "dist/provider/runtime.js");
 const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic";
 
@@ -588,4 +589,17 @@ function op(
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function findPackageRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (
+      fs.existsSync(manifest) &&
+      (JSON.parse(fs.readFileSync(manifest, "utf8")) as { name?: string }).name === "pulumi-together"
+    ) {
+      return dir;
+    }
+    if (path.dirname(dir) === dir) throw new Error(`no pulumi-together package.json above ${start}`);
+  }
 }
