@@ -163,7 +163,22 @@ function table(rows: [string, string, string, string][]): void {
   for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join("  "));
 }
 
-export async function runCheckBench(): Promise<void> {
+export interface CheckFigures {
+  cpuMBps: number;
+  wallMBps: number;
+  bareMBps: number;
+  peakRssMB: number;
+  wallMs: number;
+}
+
+export interface HashFigures {
+  cpuMBps: number;
+  sha256sumCpuMBps: number;
+  ratio: number;
+  peakRssMB: number;
+}
+
+export async function runCheckBench(): Promise<CheckFigures> {
   const file = ensureData();
   sha256sum(file); // warms the page cache so the first measurement is not a disk benchmark
   const run = inspectInChild(file, true);
@@ -190,9 +205,10 @@ export async function runCheckBench(): Promise<void> {
     ["check peak RSS", `${rssMb.toFixed(0)} MB`, "< 200 MB", rssMb < 200 ? "yes" : "NO"],
     ["check wall time", `${(run.ms / 1000).toFixed(2)} s`, "", ""],
   ]);
+  return { cpuMBps: rate, wallMBps: wallRate, bareMBps: bareRate, peakRssMB: rssMb, wallMs: run.ms };
 }
 
-export async function runHashBench(): Promise<void> {
+export async function runHashBench(): Promise<HashFigures> {
   const file = ensureData();
   const reference = sha256sum(file);
   const ours = inspectInChild(file, false);
@@ -215,4 +231,5 @@ export async function runHashBench(): Promise<void> {
     ["ratio", `${ratio.toFixed(2)}x`, ">= 0.9x", ratio >= 0.9 ? "yes" : "NO"],
     ["hash peak RSS", `${((ours.maxRssKiB * 1024) / 1e6).toFixed(0)} MB`, "", ""],
   ]);
+  return { cpuMBps: oursRate, sha256sumCpuMBps: refRate, ratio, peakRssMB: (ours.maxRssKiB * 1024) / 1e6 };
 }

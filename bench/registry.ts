@@ -1,9 +1,18 @@
-// The benchmarks `npm run bench` knows, by name. Each prints its own figures.
+// The benchmarks `npm run bench` knows, by name. Each prints its own figures; `report` (last) prints them all in
+// one table, reusing what already ran in the same process.
 import { runUploadBench } from "./upload-bench";
 import { runCheckBench, runHashBench } from "./check-bench";
+import { runPreviewBench } from "./preview-bench";
+import { runPollingBench } from "./polling-bench";
+import { runSizeBench } from "./size-bench";
+import { remembered, runReport } from "./report";
 
-export const benchmarks: Record<string, () => Promise<void>> = {
-  upload: runUploadBench,
-  check: runCheckBench,
-  hash: runHashBench,
+export const benchmarks: Record<string, () => Promise<unknown>> = {
+  upload: remembered("upload", runUploadBench),
+  check: remembered("check", runCheckBench),
+  hash: remembered("hash", runHashBench),
+  preview: remembered("preview", runPreviewBench),
+  polling: remembered("polling", runPollingBench),
+  sizes: remembered("sizes", runSizeBench),
+  report: runReport,
 };

@@ -98,7 +98,11 @@ async function curlUpload(baseUrl: string, apiKey: string, file: string): Promis
   return Number(stdout.trim()) * 1000;
 }
 
-export async function runUploadBench(): Promise<void> {
+export interface UploadFigures {
+  sizes: { gib: number; clientMBps: number; curlMBps: number; ratio: number; clientPeakRssMB: number }[];
+}
+
+export async function runUploadBench(): Promise<UploadFigures> {
   const sizes = (process.env.BENCH_UPLOAD_SIZES ?? "1,6")
     .split(",")
     .map((s) => Number(s.trim()))
@@ -106,6 +110,7 @@ export async function runUploadBench(): Promise<void> {
   const dir = path.resolve(process.cwd(), ".bench-data");
   fs.mkdirSync(dir, { recursive: true });
   const rows: string[][] = [["size", "client MB/s", "curl MB/s", "ratio", "client peak RSS MB"]];
+  const figures: UploadFigures = { sizes: [] };
   for (const gib of sizes) {
     const file = await ensureFile(dir, gib);
     // A fresh emulator per size keeps its stored copies from piling up on disk.
@@ -120,6 +125,13 @@ export async function runUploadBench(): Promise<void> {
       const bytes = gib * GiB;
       const clientRate = bytes / MB / (client.ms / 1000);
       const curlRate = bytes / MB / (curlMs / 1000);
+      figures.sizes.push({
+        gib,
+        clientMBps: clientRate,
+        curlMBps: curlRate,
+        ratio: clientRate / curlRate,
+        clientPeakRssMB: client.maxRssKb / 1024,
+      });
       rows.push([
         `${gib} GiB`,
         clientRate.toFixed(0),
@@ -135,6 +147,7 @@ export async function runUploadBench(): Promise<void> {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
   console.log("targets: client >= 0.9x curl, client peak RSS < 150 MB");
+  return figures;
 }
 
 async function child(baseUrl: string, file: string): Promise<void> {
