@@ -180,8 +180,11 @@ export function defaultSuffix(stack: string, name: string): string {
 }
 
 function secretWandb(w: pulumi.Input<FineTuneWandbArgs>): pulumi.Input<FineTuneWandbArgs> {
-  // A plain object keeps its other fields visible; an Output or Promise can only be wrapped whole.
-  if (pulumi.Output.isInstance(w) || w instanceof Promise) return pulumi.secret(w);
+  // A plain object keeps its other fields visible; an Output, a Promise or a wrong type (a bare key string
+  // from JavaScript) can only be wrapped whole.
+  if (pulumi.Output.isInstance(w) || w instanceof Promise || w === null || typeof w !== "object") {
+    return pulumi.secret(w);
+  }
   return { ...w, apiKey: pulumi.secret(w.apiKey) } as unknown as FineTuneWandbArgs;
 }
 
@@ -247,6 +250,8 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
   declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: FineTuneJobArgs, opts?: pulumi.CustomResourceOptions) {
+    // JavaScript callers may pass nothing; check() then names every missing argument.
+    args = args ?? ({} as FineTuneJobArgs);
     const secrets: Partial<FineTuneJobArgs> = {};
     if (args.hfApiToken !== undefined) secrets.hfApiToken = pulumi.secret(args.hfApiToken);
     if (args.wandb !== undefined) secrets.wandb = secretWandb(args.wandb);

@@ -24,7 +24,7 @@ import { isFailedStatus, isTerminalStatus, satisfies } from "./job-status";
 import { awaitJob, describeJob } from "./job-wait";
 import { limitsFailures, lookUpLimits } from "./limits";
 import { nameOf, subject } from "./messages";
-import { echoInputs, jobOutputs, registerSecrets } from "./outputs";
+import { echoInputs, jobOutputs, registerSecrets, secretValues } from "./outputs";
 import { adoptAfterAmbiguousCreate, snapshotJobIds } from "./reconcile";
 import { createBody } from "./request-body";
 import { crossFieldFailures } from "./rules";
@@ -52,6 +52,14 @@ const PRICE_FIELDS = [
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Check failures are returned, not thrown, so the process-wide redaction never sees them: scrub here. */
+function scrubbed(failures: CheckFailure[], secrets: string[]): CheckFailure[] {
+  return failures.map((f) => ({
+    property: f.property,
+    reason: secrets.reduce((text, s) => text.split(s).join("***"), f.reason),
+  }));
 }
 
 /** Rule failures first (their messages are the most specific), then schema failures on other properties. */
@@ -229,6 +237,9 @@ export const lifecycle: ResourceLifecycle = {
     }
     if (failures.length === 0 && schema.value !== undefined) {
       if (wouldStartJob(olds, inputs)) {
+        // Missing or unusable configuration (no API key, a plain-http remote URL) fails the preview with its fix;
+        // only the API calls themselves may fail softly below.
+        ctx.client();
         failures.push(...(await checkAgainstModel(ctx, name, inputs)));
         if (failures.length === 0) {
           const gate = await previewGate(ctx, name, schema.value);
@@ -239,7 +250,7 @@ export const lifecycle: ResourceLifecycle = {
         inputs.estimatedPriceUsd = olds.estimatedPriceUsd;
       }
     }
-    return failures.length > 0 ? { inputs, failures } : { inputs };
+    return failures.length > 0 ? { inputs, failures: scrubbed(failures, secretValues(rawNews)) } : { inputs };
   },
 
   async diff(_id, olds, news, ctx) {

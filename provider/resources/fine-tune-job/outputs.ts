@@ -5,16 +5,23 @@ import { SCHEMA_VERSION } from "../../shared/partial-failure";
 
 const NANO_DOLLARS_PER_USD = 1e9;
 
+/** Every credential in the inputs, including a W&B key given (wrongly) as a bare string. */
+export function secretValues(i: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  if (typeof i.hfApiToken === "string" && i.hfApiToken !== "") out.push(i.hfApiToken);
+  const w = i.wandb;
+  if (typeof w === "string" && w !== "") out.push(w);
+  const key = w !== null && typeof w === "object" ? (w as { apiKey?: unknown }).apiKey : undefined;
+  if (typeof key === "string" && key !== "") out.push(key);
+  return out;
+}
+
 /** Registers every credential in the inputs for redaction. */
 export function registerSecrets(
   ctx: { secrets: { add(v: string | undefined): void } },
   i: Record<string, unknown>,
 ) {
-  if (typeof i.hfApiToken === "string") ctx.secrets.add(i.hfApiToken);
-  const w = i.wandb;
-  if (w !== null && typeof w === "object" && typeof (w as { apiKey?: unknown }).apiKey === "string") {
-    ctx.secrets.add((w as { apiKey: string }).apiKey);
-  }
+  for (const s of secretValues(i)) ctx.secrets.add(s);
 }
 
 /** The inputs as they may appear in state and in diffs: credentials and undefined members removed. */

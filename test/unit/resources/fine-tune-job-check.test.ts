@@ -1,5 +1,5 @@
 // FineTuneJob check(): schema, cross-field rules, model limits and the preview cost gate, with exact messages.
-// The Together client is a stub: offline (limits from the shipped catalogue) or answering canned limits/estimates.
+// The Together client is a stub: unreachable (limits from the shipped catalogue) or answering canned limits/estimates.
 import {
   NotFoundError,
   type TogetherClient,
@@ -23,20 +23,17 @@ function context(stub?: Stub): ProviderContext {
       calls.push(`limits ${model}`);
       if (stub?.limits === "404")
         throw new NotFoundError({ method: "GET", path: "/v1/fine-tunes/models/limits", status: 404 });
-      if (stub?.limits === undefined) throw new Error("no limits in this test");
+      if (stub?.limits === undefined) throw new Error("offline test: Together unreachable");
       return stub.limits;
     },
     estimatePrice: async () => {
       calls.push("estimate");
-      if (stub?.estimate === undefined) throw new Error("no estimate in this test");
+      if (stub?.estimate === undefined) throw new Error("offline test: Together unreachable");
       return stub.estimate;
     },
   };
   return {
-    client: () => {
-      if (stub === undefined) throw new Error("offline test: no Together client");
-      return { fineTunes } as unknown as TogetherClient;
-    },
+    client: () => ({ fineTunes }) as unknown as TogetherClient,
     log: {
       info: (m) => logs.push(`info ${m}`),
       warn: (m) => logs.push(`warn ${m}`),
@@ -559,6 +556,26 @@ describe("defaults and secrets", () => {
     expect(added).toEqual(expect.arrayContaining(["hf_SECRET_1", "wb_SECRET_2"]));
     expect(r.failures?.length).toBeGreaterThan(0);
     expect(JSON.stringify(r.failures)).not.toMatch(/SECRET/);
+  });
+});
+
+describe("configuration and credentials", () => {
+  test("missing configuration fails the check of a job that would start, with its own message", async () => {
+    const ctx = {
+      ...context(),
+      client: () => {
+        throw new Error("No Together API key. Fix: pulumi config set --secret together:apiKey <key>");
+      },
+    };
+    await expect(lifecycle.check({}, base, ctx)).rejects.toThrow(
+      /No Together API key\. Fix: pulumi config set/,
+    );
+  });
+
+  test("a W&B key given as a bare string is rejected without being shown", async () => {
+    const failures = await failuresOf({ ...base, wandb: "wk-SECRET-WANDB" });
+    expect(failures.map(([p]) => p)).toEqual(["wandb"]);
+    expect(failures[0]?.[1]).toMatch(/^FineTuneJob "ft": wandb = "\*\*\*": .*Fix: give wandb an object/);
   });
 });
 
