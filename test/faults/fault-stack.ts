@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { expect } from "@jest/globals";
 import { startEmulator, type Emulator } from "../emulator";
 import { endpointState } from "../emulator/endpoint-state";
 import { jobStatus, TERMINAL_STATUSES } from "../emulator/job-timeline";
@@ -163,11 +164,7 @@ export interface FaultFixture {
    * cleared, a later `up` must converge and `destroy` must leave nothing. The counts are recorded for the
    * suite's summary line even when a step fails; the assertions on them come last.
    */
-  scenario(
-    name: string,
-    inject: (s: Scenario) => Promise<void>,
-    opts?: ScenarioOptions,
-  ): Promise<void>;
+  scenario(name: string, inject: (s: Scenario) => Promise<void>, opts?: ScenarioOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -208,7 +205,10 @@ export async function faultFixture(group: string): Promise<FaultFixture> {
       tally.duplicates += duplicates.files + duplicates.jobs + duplicates.endpoints;
       tally.leftBilling += billing.length;
       if (failure !== undefined) throw failure;
-      expect({ duplicates, billing }).toEqual({ duplicates: { files: 0, jobs: 0, endpoints: 0 }, billing: [] });
+      expect({ duplicates, billing }).toEqual({
+        duplicates: { files: 0, jobs: 0, endpoints: 0 },
+        billing: [],
+      });
       if (opts.injectsFaults !== false) expect(s.faultsInjected).toBeGreaterThan(0);
     },
     async close() {

@@ -19,7 +19,10 @@ function onEach(routes: RouteMatcher[], rule: Omit<FaultRule, "method" | "path">
 describe("transient faults on the quickstart stack (file -> job -> endpoint)", () => {
   it("a 429 storm with Retry-After on every route: up and destroy retry through it", async () => {
     // Two in a row per route stays under the client's 5 retries; Retry-After is honoured (scaled by the clock).
-    const storm = onEach(ALL_ROUTES, { times: 2, action: { type: "status", status: 429, retryAfterSeconds: 2 } });
+    const storm = onEach(ALL_ROUTES, {
+      times: 2,
+      action: { type: "status", status: 429, retryAfterSeconds: 2 },
+    });
     await fx.scenario(
       "rate-limited",
       async (s) => {
@@ -43,7 +46,10 @@ describe("transient faults on the quickstart stack (file -> job -> endpoint)", (
           () => undefined,
           (e: unknown) => e as Error,
         );
-        if (err !== undefined) expect(err.message).toMatch(/outcome unknown|nothing was created|none was started|run (pulumi )?up again/i);
+        if (err !== undefined)
+          expect(err.message).toMatch(
+            /outcome unknown|nothing was created|none was started|run (pulumi )?up again/i,
+          );
       },
       { destroyFaults: burst },
     );
