@@ -180,7 +180,7 @@ export async function faultFixture(group: string): Promise<FaultFixture> {
     async scenario(name, inject, opts = {}) {
       const s = new Scenario(emulator, name, opts.program ?? quickstartProgram(), dir);
       const expected = opts.expected ?? ONE_EACH;
-      let failure: unknown;
+      let failure: Error | undefined;
       try {
         await inject(s);
         emulator.faults.clear();
@@ -190,7 +190,7 @@ export async function faultFixture(group: string): Promise<FaultFixture> {
         await s.destroy();
         expect(s.harness.state().resources).toEqual([]);
       } catch (err) {
-        failure = err;
+        failure = err instanceof Error ? err : new Error(String(err));
         emulator.faults.clear();
         await s.destroy().catch(() => undefined);
       } finally {

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { DedicatedEndpoint, FineTuneJob, TrainingFile } from "../../sdk";
 import { faultFixture, type FaultFixture, type Scenario } from "./fault-stack";
 
