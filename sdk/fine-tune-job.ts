@@ -59,8 +59,9 @@ export type FineTuneTrainingTypeArgs =
 
 /** Weights & Biases run reporting. */
 export interface FineTuneWandbArgs {
-  /** W&B API key. Secret: wrapped with `pulumi.secret`, sent to Together, never stored in outputs. */
-  apiKey: string;
+  /** W&B API key, e.g. `config.requireSecret("wandbApiKey")`. Secret: wrapped with `pulumi.secret`, sent to
+   *  Together, never stored in outputs. */
+  apiKey: pulumi.Input<string>;
   /** Base URL of a dedicated W&B instance. Default: W&B's public cloud. */
   baseUrl?: string;
   /** W&B project. Default (Together): `together`. */
@@ -185,7 +186,7 @@ function secretWandb(w: pulumi.Input<FineTuneWandbArgs>): pulumi.Input<FineTuneW
   if (pulumi.Output.isInstance(w) || w instanceof Promise || w === null || typeof w !== "object") {
     return pulumi.secret(w);
   }
-  return { ...w, apiKey: pulumi.secret(w.apiKey) } as unknown as FineTuneWandbArgs;
+  return { ...w, apiKey: pulumi.secret(w.apiKey) };
 }
 
 /**
@@ -199,8 +200,10 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
   /** Last observed status: pending, queued, running, compressing, uploading, cancel_requested,
    *  cancelled, error, user_error or completed. */
   declare readonly status: pulumi.Output<string>;
-  /** Name of the trained model (use it as an endpoint `model` or a `fromCheckpoint`); set once completed. */
-  declare readonly outputModelName: pulumi.Output<string | undefined>;
+  /** Name of the trained model (use it as an endpoint `model` or a `fromCheckpoint`). Set once the job has
+   *  completed: with `waitFor: "completed"` (the default) it is known when `up` finishes; with `"none"` or
+   *  `"running"` it stays empty until a later `pulumi refresh` sees the job completed. */
+  declare readonly outputModelName: pulumi.Output<string>;
   /** Together's price estimate before start, in US dollars. */
   declare readonly estimatedPriceUsd: pulumi.Output<number | undefined>;
   /** Price charged so far, in US dollars (Together reports nano-dollars). */

@@ -32,7 +32,7 @@ export function program(): GitopsOutputs {
 
   const endpoint = new DedicatedEndpoint("eta-replies", {
     // Set once the job has completed, which `up` waits for (the job's default waitFor).
-    model: job.outputModelName as pulumi.Output<string>,
+    model: job.outputModelName,
     hardware: isProd ? "1x_nvidia_h100_80gb_sxm" : "1x_nvidia_l40s_48gb_pcie",
     state: isProd ? "STARTED" : "STOPPED",
     inactiveTimeoutMinutes: isProd ? 60 : 15,

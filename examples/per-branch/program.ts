@@ -55,7 +55,7 @@ export function program(): PerBranchOutputs {
 
   const endpoint = new DedicatedEndpoint("release-notes", {
     // Set once the job has completed, which `up` waits for (the job's default waitFor).
-    model: job.outputModelName as pulumi.Output<string>,
+    model: job.outputModelName,
     hardware: config.get("hardware") ?? (isProd ? PROD_HARDWARE : BRANCH_HARDWARE),
     displayName: `release-notes-${slug}`,
     state: endpointState(config.get("state"), isProd ? "STARTED" : "STOPPED"),

@@ -38,7 +38,7 @@ export function program(): QuickstartOutputs {
 
   const endpoint = new DedicatedEndpoint("helpdesk", {
     // Set once the job has completed, which `up` waits for (the job's default waitFor).
-    model: job.outputModelName as pulumi.Output<string>,
+    model: job.outputModelName,
     hardware,
     autoscaling: { minReplicas: 1, maxReplicas: 1 },
     // An idle endpoint still bills per minute: stop it after half an hour without requests.

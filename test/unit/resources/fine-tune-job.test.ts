@@ -14,7 +14,9 @@ import { defaultSuffix, type FineTuneJobArgs } from "../../../sdk/fine-tune-job"
 // Compile-time: the documented SDK args are exactly the zod input type (Inputs resolved, provider-owned fields
 // left out): same keys, same optional keys, same value types, nested objects included. Zod spells optional as
 // `?: T | undefined`, hence Norm.
-type Resolved<T> = { [K in keyof T]: T[K] extends pulumi.Input<infer U> | undefined ? U : never };
+type Resolved<T> = {
+  [K in keyof T]: T[K] extends pulumi.Input<infer U> | undefined ? pulumi.Unwrap<U> : never;
+};
 type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 type Norm<T> = T extends object ? [{ [K in keyof T]-?: Norm<Exclude<T[K], undefined>> }, OptionalKeys<T>] : T;
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
