@@ -124,6 +124,8 @@ export class DedicatedEndpoint extends pulumi.dynamic.Resource {
   declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: DedicatedEndpointArgs, opts?: pulumi.CustomResourceOptions) {
+    // JavaScript callers may pass nothing; check() then names every missing argument.
+    args = args ?? ({} as DedicatedEndpointArgs);
     const displayName = args.displayName ?? defaultDisplayName(pulumi.getProject(), pulumi.getStack(), name);
     super(
       shells.DedicatedEndpoint,

@@ -97,9 +97,13 @@ export class TrainingFile extends pulumi.dynamic.Resource {
   declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: TrainingFileArgs, opts?: pulumi.CustomResourceOptions) {
+    // JavaScript callers may pass nothing or a wrong type; check() then names the field and the fix.
+    args = args ?? ({} as TrainingFileArgs);
     // Resolved here, in the program process: the provider process may run with another cwd.
     const programDir = process.cwd();
-    const sourcePath = pulumi.output(args.source).apply((s) => path.resolve(programDir, s));
+    const sourcePath = pulumi
+      .output(args.source)
+      .apply((s): unknown => (typeof s === "string" ? path.resolve(programDir, s) : s));
     super(
       shells.TrainingFile,
       name,

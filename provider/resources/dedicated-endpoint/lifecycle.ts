@@ -38,6 +38,7 @@
 import type { z } from "zod";
 import { isAmbiguousCreate, isNotFound, type TogetherClient } from "../../client";
 import { checkWithSchema } from "../../shared/check";
+import { createOnce } from "../../shared/create-journal";
 import { diffByTable } from "../../shared/diff";
 import { PartialFailureError } from "../../shared/partial-failure";
 import {
@@ -50,7 +51,7 @@ import {
 import { formatDuration, isWaitFailed, isWaitTimeout } from "../../shared/wait";
 import { waitForState, waitUntilGone } from "./convergence";
 import { formatUsd, hourlyPriceUsd, toOffers } from "./hardware";
-import { createBody, type EndpointPatch, type LiveEndpoint, patchBody, toLive } from "./live";
+import { createBody, type EndpointPatch, isFailedState, type LiveEndpoint, patchBody, toLive } from "./live";
 import { buildOutputs, refreshOutputs } from "./outputs";
 import { findCreatedEndpoint, snapshotEndpointIds } from "./reconcile";
 import { hardwareRule, priceRule, replicaFailures, subject } from "./rules";
@@ -139,10 +140,32 @@ async function check(
   if (typeof hardware !== "string" || isUnknown(hardware)) return { inputs: spec, failures };
   const modelKnown = typeof model === "string" && !isUnknown(model);
 
+  // An unchanged endpoint is priced from what the last check recorded: a preview of an unchanged stack makes
+  // no API call, and the cap still applies (it may have changed).
+  const known = priceFromOlds(olds, model, hardware, maxReplicas);
+  if (known !== undefined && typeof maxReplicas === "number") {
+    spec.hourlyPriceUsd = known;
+    const price = priceRule({
+      who,
+      hardware,
+      centsPerMinute: (known * 100) / 60 / maxReplicas,
+      maxReplicas,
+      maxHourlyPriceUsd: typeof spec.maxHourlyPriceUsd === "number" ? spec.maxHourlyPriceUsd : undefined,
+    });
+    return { inputs: spec, failures: price.failures };
+  }
+
   let offersRaw;
   try {
     offersRaw = await ctx.client().hardware.list(modelKnown ? { model } : {});
   } catch (err) {
+    if (modelKnown && isNotFound(err)) {
+      const reason =
+        `${who}: model = ${JSON.stringify(model)}: is not a model Together can serve on a dedicated endpoint ` +
+        `(GET /hardware?model= answered 404). Fix: use a catalogue model (GET /models?dedicated=true) or a ` +
+        `FineTuneJob's outputModelName`;
+      return { inputs: spec, failures: [...failures, { property: "model", reason }] };
+    }
     ctx.log.warn(
       `${who}: could not check hardware ${hardware} with the API (${errorText(err)}); create will check it`,
     );
@@ -177,6 +200,18 @@ async function check(
   );
   spec.hourlyPriceUsd = price.hourlyPriceUsd;
   return { inputs: spec, failures: price.failures };
+}
+
+/** The hourly price the previous check recorded, when model, hardware and max replicas are unchanged. */
+function priceFromOlds(
+  olds: Record<string, unknown>,
+  model: unknown,
+  hardware: unknown,
+  maxReplicas: unknown,
+): number | undefined {
+  const oldMax = (olds.autoscaling as { maxReplicas?: unknown } | undefined)?.maxReplicas;
+  const unchanged = olds.model === model && olds.hardware === hardware && oldMax === maxReplicas;
+  return unchanged && typeof olds.hourlyPriceUsd === "number" ? olds.hourlyPriceUsd : undefined;
 }
 
 /** The hourly price at the declared max replicas; looks it up when check could not (API down, model unknown). */
@@ -345,14 +380,44 @@ async function create(inputs: Record<string, unknown>, ctx: ProviderContext) {
 
   if (spec.adoptEndpointId !== undefined) return adopt(client, ctx, spec, price);
 
-  ctx.log.info(
-    `${who}: creating endpoint "${spec.displayName}" for ${spec.model} on ${spec.hardware} ` +
-      `(${spec.autoscaling.minReplicas}..${spec.autoscaling.maxReplicas} replicas, up to ${formatUsd(price)} while started)`,
+  const { model, hardware, displayName, availabilityZone, disableSpeculativeDecoding, autoscaling } = spec;
+  return createOnce(
+    ctx,
+    {
+      kind: KIND,
+      logicalName: spec.logicalName,
+      identity: { model, hardware, displayName, availabilityZone, disableSpeculativeDecoding, autoscaling },
+      who,
+    },
+    {
+      findUsable: (id) => usableEndpoint(client, id),
+      create: async () => {
+        ctx.log.info(
+          `${who}: creating endpoint "${spec.displayName}" for ${spec.model} on ${spec.hardware} ` +
+            `(${spec.autoscaling.minReplicas}..${spec.autoscaling.maxReplicas} replicas, up to ${formatUsd(price)} while started)`,
+        );
+        const live = await postEndpoint(client, spec, ctx);
+        ctx.log.info(`${who}: endpoint ${live.id} created (${live.state}); serves as "${live.name}"`);
+        return live;
+      },
+      finish: async (live) => {
+        const done = await settle(client, ctx, spec, live, spec.state, price, "create");
+        return { id: live.id, outs: { ...buildOutputs(spec, done.live, price, done.state) } };
+      },
+    },
   );
-  const live = await postEndpoint(client, spec, ctx);
-  ctx.log.info(`${who}: endpoint ${live.id} created (${live.state}); serves as "${live.name}"`);
-  const done = await settle(client, ctx, spec, live, spec.state, price, "create");
-  return { id: live.id, outs: { ...buildOutputs(spec, done.live, price, done.state) } };
+}
+
+/** The endpoint if it still exists and is not in ERROR (for resuming an interrupted create). */
+async function usableEndpoint(client: TogetherClient, id: string): Promise<LiveEndpoint | undefined> {
+  let live: LiveEndpoint;
+  try {
+    live = toLive(await client.endpoints.get(id));
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  return isFailedState(live.state) ? undefined : live;
 }
 
 /** Brings an existing endpoint under management: same model and hardware required, the rest is converged. */

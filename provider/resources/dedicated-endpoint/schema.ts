@@ -21,21 +21,23 @@ export const DEFAULT_INACTIVE_TIMEOUT_MINUTES = 60;
 export const DEFAULT_TIMEOUT_MINUTES = 60;
 export const MAX_TIMEOUT_MINUTES = 1440;
 
-export const autoscalingSchema = z.object({
+export const autoscalingSchema = z.strictObject({
   minReplicas: z.number().int().min(0).optional(),
   maxReplicas: z.number().int().min(1).optional(),
 });
 
-/** What the SDK sends (after its own defaulting of `displayName`). Extra keys (`__provider`, computed
- *  fields from earlier checks) are stripped. */
 /** A string matching `re`, explained in plain words (checkWithSchema shows a message with a Fix verbatim). */
 function matching(re: RegExp, message: string) {
   return z.string().refine((v) => re.test(v), { message });
 }
 
-/** What the SDK sends (after its own defaulting of `displayName`). Extra keys (`__provider`, computed
- *  fields from earlier checks) are stripped. */
-export const dedicatedEndpointInputsSchema = z.object({
+/** What the SDK sends (after its own defaulting of `displayName`). Strict: a misspelled argument (say
+ *  `maxHourlyPriceUSD`) fails the check instead of silently dropping a cap. */
+export const dedicatedEndpointInputsSchema = z.strictObject({
+  // Not arguments: the serialized shell (stripped by the runtime) and the price a previous check recorded,
+  // both present when create/update re-parse checked inputs.
+  __provider: z.string().optional(),
+  hourlyPriceUsd: z.number().optional(),
   logicalName: z.string().optional(),
   model: z.string().min(1),
   hardware: matching(

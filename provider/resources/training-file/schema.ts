@@ -16,8 +16,9 @@ export const DEFAULT_PURPOSE: TrainingFilePurpose = "fine-tune";
 /** `csv` only for purpose `eval`, the one purpose Together accepts CSV for. */
 export type TrainingFileType = "jsonl" | "parquet" | "csv";
 
-/** What a program passes; `TrainingFileArgs` in the SDK is kept equal to this by a type test. */
-export const trainingFileArgsSchema = z.object({
+/** What a program passes; `TrainingFileArgs` in the SDK is kept equal to this by a type test. Strict: a
+ *  misspelled argument (say `chekc: false`) fails the check instead of being silently ignored. */
+export const trainingFileArgsSchema = z.strictObject({
   source: z.string().min(1, "must be a path to a .jsonl or .parquet file"),
   fileName: z
     .string()
