@@ -103,6 +103,8 @@ describe("DedicatedEndpoint lifecycle", () => {
       fileType: "jsonl",
     });
     await emu.idle();
+    // Together shows a file's validation result a few (emulated) seconds after the bytes arrive.
+    emu.clock.advance(60_000);
     const job = await client.fineTunes.create({
       training_file: file.id,
       model: "Qwen/Qwen3-0.6B",
