@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DedicatedEndpoint, FineTuneJob, TrainingFile } from "../sdk";
 import { startEmulator } from "../test/emulator";
-import { loadHarness } from "./harness-loader";
+import { LifecycleHarness } from "../test/lifecycle/harness";
 
 const TIME_SCALE = 600;
 const FILES = 20;
@@ -41,7 +41,6 @@ function route(p: string): string {
 }
 
 export async function measurePreview(): Promise<PreviewFigures> {
-  const { LifecycleHarness } = loadHarness();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preview-bench-"));
   const emu = await startEmulator({ timeScale: TIME_SCALE });
   try {

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { shells, type ShellKind } from "../provider/shell";
 import { DedicatedEndpoint, FineTuneJob, TrainingFile } from "../sdk";
 import { startEmulator } from "../test/emulator";
-import { loadHarness } from "./harness-loader";
+import { LifecycleHarness } from "../test/lifecycle/harness";
 
 const TIME_SCALE = 600;
 const KINDS: ShellKind[] = ["TrainingFile", "FineTuneJob", "DedicatedEndpoint"];
@@ -43,7 +43,6 @@ function withoutProvider(props: Record<string, unknown>): Record<string, unknown
 }
 
 async function stateSizes(): Promise<Record<ShellKind, StateSizes>> {
-  const { LifecycleHarness } = loadHarness();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "size-bench-"));
   const emu = await startEmulator({ timeScale: TIME_SCALE });
   try {

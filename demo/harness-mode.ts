@@ -3,12 +3,15 @@
 // Preview, up, a second up (nothing to change) and, unless --keep, destroy.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type * as Harness from "../test/lifecycle/harness";
+import {
+  HarnessRunError,
+  LifecycleHarness,
+  type RunOptions,
+  type RunResult,
+} from "../test/lifecycle/harness";
 import { emulatorEnv, type DemoContext } from "./context";
 import { formatCounts, formatOps, formatOutputs } from "./report";
 import { registerTsLoader } from "./ts-loader";
-
-type RunResult = Harness.RunResult;
 
 /** The program's entry: package.json `main` when it names a file, else index.ts. */
 function programEntry(dir: string): string {
@@ -28,15 +31,9 @@ function elapsed(started: number): string {
 
 export async function runWithHarness(ctx: DemoContext): Promise<void> {
   const { options, program, print } = ctx;
-  const harnessDir = path.join(ctx.repoRoot, "test", "lifecycle");
-  // The harness is loaded from its TypeScript source: compiled into dist/, it takes dist/ for the repository
-  // root and cannot find the built provider runtime.
-  const loader = registerTsLoader(options.programDir, [harnessDir]);
+  const loader = registerTsLoader(options.programDir);
   const previousCwd = process.cwd();
   try {
-    const { LifecycleHarness, HarnessRunError } = require(
-      path.join(harnessDir, "harness.ts"),
-    ) as typeof Harness;
     const entry = programEntry(options.programDir);
     const stateFile = path.join(ctx.workDir, "state.json");
     const harness = new LifecycleHarness({
@@ -46,7 +43,7 @@ export async function runWithHarness(ctx: DemoContext): Promise<void> {
       cwd: options.programDir,
       env: emulatorEnv(ctx),
     });
-    const run: Harness.RunOptions = { config: program.config };
+    const run: RunOptions = { config: program.config };
     const runProgram = (): Record<string, unknown> => {
       loader.forgetProgram();
       return { ...(require(entry) as Record<string, unknown>) };

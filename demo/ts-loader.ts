@@ -43,9 +43,9 @@ export interface TsLoader {
   dispose(): void;
 }
 
-/** Transpiles `.ts` under `sourceDirs` and `programDir`; the program directory's shared imports resolve from here. */
-export function registerTsLoader(programDir: string, sourceDirs: string[]): TsLoader {
-  const dirs = [programDir, ...sourceDirs].map((d) => fs.realpathSync(d));
+/** Transpiles `.ts` under `programDir`; the program directory's shared imports resolve from here. */
+export function registerTsLoader(programDir: string): TsLoader {
+  const dirs = [fs.realpathSync(programDir)];
   const program = dirs[0]!;
   const previousTs = internals._extensions[".ts"];
   const previousResolve = internals._resolveFilename;
