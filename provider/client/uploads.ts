@@ -36,6 +36,9 @@ export interface UploadOptions {
   purpose: string;
   fileType: WireFileType;
   onProgress?: (sentBytes: number, totalBytes: number) => void;
+  /** Called (and awaited) as soon as Together has assigned the file id, before any byte is sent: a caller that
+   *  may be killed mid-upload can record the id. */
+  onFileId?: (fileId: string) => void | Promise<void>;
   signal?: AbortSignal;
   /** Test knob: files above this size use the multipart flow (default 5 GiB). */
   multipartThresholdBytes?: number;
@@ -210,6 +213,7 @@ async function redirectUpload(
     throw new InvalidResponseError({ ...label, detail: "the 302 carries no X-Together-File-Id header" });
   }
   try {
+    await opts.onFileId?.(fileId);
     const location = res.header("location");
     if (location === undefined || location === "") {
       throw new InvalidResponseError({ ...label, detail: "the 302 carries no Location header" });
@@ -288,6 +292,7 @@ async function multipartUpload(
   const onAbort = (): void => stop.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   try {
+    await opts.onFileId?.(init.file_id);
     if (init.parts.length !== numParts) {
       throw new InvalidResponseError({
         ...label,
