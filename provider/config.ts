@@ -6,6 +6,7 @@ export const BASE_URL_CONFIG = "together:baseUrl";
 export const API_KEY_ENV = "TOGETHER_API_KEY";
 export const BASE_URL_ENV = "TOGETHER_BASE_URL";
 export const TIME_SCALE_ENV = "PULUMI_TOGETHER_TIME_SCALE";
+export const HTTP_TIMEOUT_ENV = "PULUMI_TOGETHER_HTTP_TIMEOUT_MS";
 
 /** What configure() receives as `req.config`: keys are namespaced (`together:apiKey`), values strings. */
 export interface ConfigSource {
@@ -103,6 +104,19 @@ export function resolveTimeScale(env: NodeJS.ProcessEnv = process.env): number {
   if (raw === undefined) return 1;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidTimeScaleError(raw);
+  return n;
+}
+
+/** Per-request timeout for the client, or undefined for the client's default. */
+export function resolveHttpTimeoutMs(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = nonEmpty(env[HTTP_TIMEOUT_ENV]);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new Error(
+      `${HTTP_TIMEOUT_ENV}="${raw}" is not a positive whole number of milliseconds. Fix: unset it (default 60000).`,
+    );
+  }
   return n;
 }
 

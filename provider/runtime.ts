@@ -5,6 +5,7 @@ import { TogetherClient } from "./client";
 import {
   API_KEY_ENV,
   readStackConfig,
+  resolveHttpTimeoutMs,
   resolveSettings,
   resolveTimeScale,
   type ConfigSource,
@@ -117,12 +118,16 @@ export function providerContext(): ProviderContext {
       processSecrets.add(settings.apiKey);
       const key = `${settings.baseUrl}\n${settings.apiKey}`;
       if (client?.key !== key) {
+        // PULUMI_TOGETHER_HTTP_TIMEOUT_MS: a test/diagnostic knob (the fault suite drives a real client timeout
+        // with it); unset, the client's own per-request default (60 s) applies.
+        const timeoutMs = resolveHttpTimeoutMs();
         const value = new TogetherClient({
           baseUrl: settings.baseUrl,
           apiKey: settings.apiKey,
           log: (line) => log.info(line),
           userAgent: "pulumi-together",
           sleepScale: 1 / timeScale,
+          ...(timeoutMs !== undefined && { timeoutMs }),
         });
         client = { key, value };
       }

@@ -38,7 +38,7 @@
 import type { z } from "zod";
 import { isAmbiguousCreate, isNotFound, type TogetherClient } from "../../client";
 import { checkWithSchema } from "../../shared/check";
-import { createOnce } from "../../shared/create-journal";
+import { createOnce, type CreateProgress } from "../../shared/create-journal";
 import { diffByTable } from "../../shared/diff";
 import { PartialFailureError } from "../../shared/partial-failure";
 import {
@@ -246,9 +246,11 @@ async function postEndpoint(
   client: TogetherClient,
   spec: DedicatedEndpointSpec,
   ctx: ProviderContext,
+  progress: CreateProgress,
 ): Promise<LiveEndpoint> {
   const who = subject(spec.logicalName);
   const before = await snapshotEndpointIds(client);
+  await progress.sending(before);
   try {
     return toLive(await client.endpoints.create(createBody(spec)));
   } catch (err) {
@@ -391,12 +393,23 @@ async function create(inputs: Record<string, unknown>, ctx: ProviderContext) {
     },
     {
       findUsable: (id) => usableEndpoint(client, id),
-      create: async () => {
+      findMadeSince: async (before) => {
+        const found = await findCreatedEndpoint(client, before, spec);
+        if (found.kind === "many") {
+          throw new Error(
+            `${who}: an interrupted earlier run left ${found.ids.length} endpoints named "${spec.displayName}" ` +
+              `serving ${spec.model} (${found.ids.join(", ")}); none was adopted. Fix: delete the extra ones, ` +
+              `then set adoptEndpointId to the one to keep and run up again`,
+          );
+        }
+        return found.kind === "adopt" ? usableEndpoint(client, found.endpoint.id) : undefined;
+      },
+      create: async (progress) => {
         ctx.log.info(
           `${who}: creating endpoint "${spec.displayName}" for ${spec.model} on ${spec.hardware} ` +
             `(${spec.autoscaling.minReplicas}..${spec.autoscaling.maxReplicas} replicas, up to ${formatUsd(price)} while started)`,
         );
-        const live = await postEndpoint(client, spec, ctx);
+        const live = await postEndpoint(client, spec, ctx, progress);
         ctx.log.info(`${who}: endpoint ${live.id} created (${live.state}); serves as "${live.name}"`);
         return live;
       },

@@ -8,6 +8,7 @@ import {
   type WireFineTune,
 } from "../../client";
 import { checkWithSchema } from "../../shared/check";
+import { createOnce } from "../../shared/create-journal";
 import { canonicalEqual, diffByTable } from "../../shared/diff";
 import { PartialFailureError } from "../../shared/partial-failure";
 import {
@@ -25,8 +26,8 @@ import { awaitJob, describeJob } from "./job-wait";
 import { limitsFailures, lookUpLimits } from "./limits";
 import { nameOf, subject } from "./messages";
 import { echoInputs, jobOutputs, registerSecrets, secretValues } from "./outputs";
-import { adoptAfterAmbiguousCreate, snapshotJobIds } from "./reconcile";
-import { createBody } from "./request-body";
+import { adoptAfterAmbiguousCreate, jobsMadeSince, snapshotJobIds } from "./reconcile";
+import { createBody, withoutSecrets } from "./request-body";
 import { crossFieldFailures } from "./rules";
 import {
   diffTable,
@@ -212,6 +213,18 @@ async function adopt(ctx: ProviderContext, i: FineTuneJobInputs, jobId: string):
   return job;
 }
 
+/** The job if it still exists and has not failed or been cancelled (for resuming an interrupted create). */
+async function usableJob(ctx: ProviderContext, id: string): Promise<WireFineTune | undefined> {
+  let job: WireFineTune;
+  try {
+    job = await ctx.client().fineTunes.get(id);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+  return isFailedStatus(job.status) || job.status.toLowerCase() === "cancel_requested" ? undefined : job;
+}
+
 /** Cancels; a job that reached a terminal state in the meantime (Together answers 400) needs no cancel. */
 async function cancelUnlessEnded(api: TogetherClient["fineTunes"], id: string): Promise<void> {
   try {
@@ -279,18 +292,42 @@ export const lifecycle: ResourceLifecycle = {
       const job = await adopt(ctx, i, i.adoptJobId);
       return { id: job.id, outs: await settle(ctx, i, job, raw.estimatedPriceUsd) };
     }
-    const estimate = await createGate(ctx, name, i);
     const body = createBody(i, await maxLoraRank(ctx, i));
-    const before = await snapshotJobIds(ctx);
-    let job: WireFineTune;
-    try {
-      job = await ctx.client().fineTunes.create(body);
-    } catch (e) {
-      if (!isAmbiguousCreate(e)) throw e;
-      job = await adoptAfterAmbiguousCreate(ctx, name, body, before, e);
-    }
-    ctx.log.info(`${subject(name)}: started fine-tune job ${job.id} (${describeJob(job)}).`);
-    return { id: job.id, outs: await settle(ctx, i, job, estimate ?? raw.estimatedPriceUsd) };
+    // Priced at preview; the create gate prices again only when a job is really started.
+    let estimate = raw.estimatedPriceUsd;
+    return createOnce(
+      ctx,
+      { kind: KIND, logicalName: name ?? "", identity: withoutSecrets(body), who: subject(name) },
+      {
+        findUsable: (id) => usableJob(ctx, id),
+        findMadeSince: async (before) => {
+          const jobs = await jobsMadeSince(ctx, body, before);
+          if (jobs.length > 1) {
+            throw new Error(
+              `${subject(name)}: an interrupted earlier run started ${jobs.length} jobs matching this one: ` +
+                `${jobs.map((j) => j.id).join(", ")}. Fix: cancel the ones you do not want ` +
+                `(POST /v1/fine-tunes/<id>/cancel) and set adoptJobId to the one to keep.`,
+            );
+          }
+          return jobs[0] === undefined ? undefined : usableJob(ctx, jobs[0].id);
+        },
+        create: async (progress) => {
+          estimate = (await createGate(ctx, name, i)) ?? estimate;
+          const before = await snapshotJobIds(ctx);
+          await progress.sending(before);
+          let job: WireFineTune;
+          try {
+            job = await ctx.client().fineTunes.create(body);
+          } catch (e) {
+            if (!isAmbiguousCreate(e)) throw e;
+            job = await adoptAfterAmbiguousCreate(ctx, name, body, before, e);
+          }
+          ctx.log.info(`${subject(name)}: started fine-tune job ${job.id} (${describeJob(job)}).`);
+          return job;
+        },
+        finish: async (job) => ({ id: job.id, outs: await settle(ctx, i, job, estimate) }),
+      },
+    );
   },
 
   async read(id, props, ctx) {

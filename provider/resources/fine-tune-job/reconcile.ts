@@ -36,6 +36,16 @@ export function matchesRequest(job: WireFineTune, body: WireFineTuneCreate): boo
   return true;
 }
 
+/** Jobs created since `before` was listed that carry what `body` sent. */
+export async function jobsMadeSince(
+  ctx: ProviderContext,
+  body: WireFineTuneCreate,
+  before: Set<string>,
+): Promise<WireFineTune[]> {
+  const jobs = await ctx.client().fineTunes.list();
+  return jobs.filter((j) => !before.has(j.id) && matchesRequest(j, body));
+}
+
 /** The job the ambiguous request created, or an Error naming what was found. */
 export async function adoptAfterAmbiguousCreate(
   ctx: ProviderContext,
@@ -44,8 +54,7 @@ export async function adoptAfterAmbiguousCreate(
   before: Set<string>,
   cause: Error,
 ): Promise<WireFineTune> {
-  const jobs = await ctx.client().fineTunes.list();
-  const candidates = jobs.filter((j) => !before.has(j.id) && matchesRequest(j, body));
+  const candidates = await jobsMadeSince(ctx, body, before);
   const who = subject(name);
   if (candidates.length === 1 && candidates[0]) {
     ctx.log.info(

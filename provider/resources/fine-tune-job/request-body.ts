@@ -98,6 +98,14 @@ export function createBody(i: FineTuneJobInputs, maxRank?: number): WireFineTune
   };
 }
 
+/** The create body without credentials (HF token, W&B key): what identifies the job, safe to hash or store. */
+export function withoutSecrets(
+  body: WireFineTuneCreate,
+): Omit<WireFineTuneCreate, "hf_api_token" | "wandb_api_key" | "wandb_key"> {
+  const { hf_api_token: _hf, wandb_api_key: _wandb, wandb_key: _wandbKey, ...rest } = body;
+  return rest;
+}
+
 export function estimateBody(i: FineTuneJobInputs): WireEstimatePriceRequest {
   return {
     training_file: i.trainingFile,

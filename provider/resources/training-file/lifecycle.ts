@@ -7,6 +7,7 @@
 import * as path from "node:path";
 import { isNotFound, type WireFile } from "../../client";
 import { checkWithSchema } from "../../shared/check";
+import { createOnce } from "../../shared/create-journal";
 import { diffByTable } from "../../shared/diff";
 import { SCHEMA_VERSION } from "../../shared/partial-failure";
 import { containsUnknown, isUnknown, type ProviderContext, type ResourceLifecycle } from "../../shared/types";
@@ -19,7 +20,7 @@ import {
   trainingFileInputsSchema,
   type TrainingFileCheckedInputs,
 } from "./schema";
-import { awaitProcessing, isProcessingPending, uploadFile } from "./upload";
+import { awaitProcessing, isProcessingPending, uploadFile, usableFile } from "./upload";
 
 async function check(
   _olds: Record<string, unknown>,
@@ -90,11 +91,27 @@ async function create(
   ctx: ProviderContext,
 ): Promise<{ id: string; outs: Record<string, unknown> }> {
   const inputs = pickChecked(raw);
-  const file =
-    inputs.adoptFileId !== undefined
-      ? await adopt(inputs.adoptFileId, inputs, ctx)
-      : await awaitProcessing(await uploadFile(inputs, ctx), inputs, ctx, true);
-  return { id: file.id, outs: outputsFor(inputs, file) };
+  if (inputs.adoptFileId !== undefined) {
+    const file = await adopt(inputs.adoptFileId, inputs, ctx);
+    return { id: file.id, outs: outputsFor(inputs, file) };
+  }
+  return createOnce(
+    ctx,
+    {
+      kind: TRAINING_FILE_KIND,
+      logicalName: inputs.logicalName,
+      identity: { sha256: inputs.sha256, fileName: inputs.fileName, purpose: inputs.purpose },
+      who: prefix(inputs.logicalName),
+    },
+    {
+      findUsable: (id) => usableFile(id, inputs, ctx),
+      create: (progress) => uploadFile(inputs, ctx, (id) => progress.exists(id)),
+      finish: async (uploaded) => {
+        const file = await awaitProcessing(uploaded, inputs, ctx, true);
+        return { id: file.id, outs: outputsFor(inputs, file) };
+      },
+    },
+  );
 }
 
 async function adopt(

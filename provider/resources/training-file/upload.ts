@@ -22,7 +22,12 @@ export function isProcessingPending(status: string): boolean {
   return !PROCESSING_DONE.has(status) && !PROCESSING_FAILED.has(status);
 }
 
-export async function uploadFile(inputs: TrainingFileCheckedInputs, ctx: ProviderContext): Promise<WireFile> {
+/** `onFileId`: told the id as soon as Together assigns it, before the bytes are sent. */
+export async function uploadFile(
+  inputs: TrainingFileCheckedInputs,
+  ctx: ProviderContext,
+  onFileId?: (fileId: string) => Promise<void>,
+): Promise<WireFile> {
   const who = prefix(inputs.logicalName);
   const size = (await fs.promises.stat(inputs.sourcePath)).size;
   // The file was hashed and validated in check(); a different size means it changed since.
@@ -42,6 +47,7 @@ export async function uploadFile(inputs: TrainingFileCheckedInputs, ctx: Provide
       purpose: inputs.purpose,
       fileType: inputs.fileType,
       onProgress: progress,
+      ...(onFileId !== undefined && { onFileId }),
     });
     progress(inputs.bytes, inputs.bytes, true);
     return file;
@@ -56,7 +62,7 @@ export async function uploadFile(inputs: TrainingFileCheckedInputs, ctx: Provide
 }
 
 /** Deletes files the failed request may have created: same name and purpose, and no bytes yet (an
- *  upload that never started). Returns a sentence for the error message. */
+ *  upload that never started). Returns the sentences that end the error message: what exists now. */
 async function removeEmptyNamesakes(
   inputs: TrainingFileCheckedInputs,
   ctx: ProviderContext,
@@ -74,9 +80,28 @@ async function removeEmptyNamesakes(
     (f) => f.filename === inputs.fileName && f.purpose === inputs.purpose && f.bytes === 0 && !f.Processed,
   );
   for (const f of strays) await deleteQuietly(f.id, ctx);
-  return strays.length > 0
-    ? `. The empty file it created (${strays.map((f) => f.id).join(", ")}) was deleted`
-    : "";
+  if (strays.length === 0) {
+    return `. No file from this attempt exists on Together; nothing was created. Fix: run pulumi up again.`;
+  }
+  return `. The empty file it created (${strays.map((f) => f.id).join(", ")}) was deleted`;
+}
+
+/** The file if Together holds all of it and has not rejected it (for resuming an interrupted create; one
+ *  interrupted mid-upload is incomplete and cannot be filled any more). */
+export async function usableFile(
+  id: string,
+  inputs: TrainingFileCheckedInputs,
+  ctx: ProviderContext,
+): Promise<WireFile | undefined> {
+  let file: WireFile;
+  try {
+    file = await ctx.client().files.get(id);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+  const rejected = file.processing_status != null && PROCESSING_FAILED.has(file.processing_status);
+  return rejected || file.bytes !== inputs.bytes ? undefined : file;
 }
 
 /** Waits until Together has validated the file. `owned`: delete the file if Together rejects it. */
