@@ -50,7 +50,11 @@ export class Scenario {
       stateFile: path.join(dir, `${name}.json`),
       project: PROJECT,
       stack: name,
-      env: { PULUMI_TOGETHER_TIME_SCALE: String(TIME_SCALE) },
+      env: {
+        PULUMI_TOGETHER_TIME_SCALE: String(TIME_SCALE),
+        // Each scenario's own create journal: scenarios share the emulator, the project and the dataset.
+        PULUMI_TOGETHER_JOURNAL_DIR: path.join(dir, `${name}-in-flight`),
+      },
     });
     this.run = {
       config: { "together:apiKey": emulator.apiKey, "together:baseUrl": emulator.baseUrl },

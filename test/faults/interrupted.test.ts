@@ -1,28 +1,8 @@
 // An `up` killed mid-wait (the provider process SIGKILLed, as when CI cancels a job or a laptop sleeps),
 // followed by a fresh `up`: the objects the dead run made must be found again, not made twice, and destroy
-// must leave nothing running. The harness, like the engine, keeps no record of an interrupted create.
-import { DynamicProviderHost, ProviderRpcError } from "../lifecycle/provider-host";
+// must leave nothing running. The harness, like the engine, keeps no record of an interrupted create: only the
+// provider's own create journal (one folder per scenario) can find them.
 import { faultFixture, killProviderWhen, type FaultFixture, type Scenario } from "./fault-stack";
-
-// Workaround for a harness bug: a call to a killed provider fails with gRPC UNAVAILABLE (14), and the harness
-// rethrows that ProviderRpcError, `code` included, from the SDK mock's newResource. The SDK reads code 14 as
-// "the engine is shutting down", calls terminateRpcs() and never settles the program, so the run hangs. Until
-// harness.ts rethrows a plain Error there, the code is rewritten to UNKNOWN (2) for this file's runs.
-const GRPC_UNAVAILABLE = 14;
-const GRPC_UNKNOWN = 2;
-type HostMethod = "check" | "diff" | "create" | "read" | "update" | "delete";
-for (const method of ["check", "diff", "create", "read", "update", "delete"] as HostMethod[]) {
-  const original = DynamicProviderHost.prototype[method] as (...args: unknown[]) => Promise<unknown>;
-  Object.defineProperty(DynamicProviderHost.prototype, method, {
-    value(this: DynamicProviderHost, ...args: unknown[]): Promise<unknown> {
-      return original.apply(this, args).catch((err: unknown) => {
-        if (err instanceof ProviderRpcError && err.code === GRPC_UNAVAILABLE)
-          throw new ProviderRpcError(err.message, GRPC_UNKNOWN, err.initFailure);
-        throw err;
-      });
-    },
-  });
-}
 
 let fx: FaultFixture;
 beforeAll(async () => {

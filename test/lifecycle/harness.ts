@@ -433,7 +433,11 @@ export class LifecycleHarness {
           // `new Resource(name, props, { id })`: the engine's ReadStep sends the program's props as both.
           const h = await host.get();
           const started = Date.now();
-          const res = await h.read(this.urn(args.type, args.name), args.id, args.inputs, args.inputs);
+          const res = await h
+            .read(this.urn(args.type, args.name), args.id, args.inputs, args.inputs)
+            .catch((err: unknown) => {
+              throw forSdk(err);
+            });
           ops.push(
             op("read", { key: `${args.type}::${args.name}`, type: args.type, name: args.name }, started),
           );
@@ -442,8 +446,9 @@ export class LifecycleHarness {
         try {
           return await step(args.type, args.name);
         } catch (err) {
-          errors.push(message(err));
-          throw err;
+          const plain = forSdk(err);
+          errors.push(message(plain));
+          throw plain;
         }
       },
     };
@@ -533,6 +538,18 @@ export class LifecycleHarness {
       await host.stop();
     }
   }
+}
+
+const GRPC_UNAVAILABLE = 14;
+
+/**
+ * What the mock's newResource may throw. The SDK reads a `code` on a registration error as the monitor's gRPC
+ * status: UNAVAILABLE means "the engine is shutting down", so it calls terminateRpcs() and never settles the
+ * program. A provider process that died answers exactly that, so the SDK gets a plain Error with the message.
+ */
+function forSdk(err: unknown): unknown {
+  if (!(err instanceof ProviderRpcError)) return err;
+  return new Error(err.code === GRPC_UNAVAILABLE ? `provider process exited: ${err.message}` : err.message);
 }
 
 /** Keeps each raw RegisterResourceRequest: the mock's newResource sees neither options nor the wire values. */
