@@ -27,6 +27,7 @@ module.exports = {
     "^pulumi-together/client$": "<rootDir>/provider/client/index.ts",
     "^pulumi-together/emulator$": "<rootDir>/test/emulator/index.ts",
   },
+  setupFiles: ["<rootDir>/test/setup-env.js"],
   reporters: ["default", "<rootDir>/test/summary-reporter.js"],
   testTimeout: 60000,
   maxWorkers: 2,
