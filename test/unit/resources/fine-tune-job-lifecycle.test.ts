@@ -3,44 +3,30 @@
 import { TogetherClient, type WireFineTune } from "../../../provider/client";
 import { lifecycle } from "../../../provider/resources/fine-tune-job/lifecycle";
 import { adoptAfterAmbiguousCreate } from "../../../provider/resources/fine-tune-job/reconcile";
-import { configure, providerContext, resetRuntimeForTests } from "../../../provider/runtime";
 import { PartialFailureError } from "../../../provider/shared/partial-failure";
 import type { ProviderContext } from "../../../provider/shared/types";
-import { startEmulator, type Emulator } from "../../emulator";
+import type { Emulator } from "../../emulator";
+import { useInProcessProvider } from "./in-process-provider";
 import { DEFAULT_JOB_DURATIONS } from "../../emulator/store";
 import * as path from "node:path";
 
 const TIME_SCALE = 600;
 const FIXTURE = path.join(__dirname, "..", "..", "lifecycle", "fixtures", "fine-tune-job", "train.jsonl");
 
+const provider = useInProcessProvider(TIME_SCALE);
 let emu: Emulator;
 let ctx: ProviderContext;
 let client: TogetherClient;
 let trainingFile: string;
-const logged: string[] = [];
+const logged = provider.logged;
 
 beforeAll(async () => {
-  emu = await startEmulator({ timeScale: TIME_SCALE });
-  process.env.PULUMI_TOGETHER_TIME_SCALE = String(TIME_SCALE);
-  resetRuntimeForTests();
-  const config: Record<string, string> = { "together:apiKey": emu.apiKey, "together:baseUrl": emu.baseUrl };
-  await configure({ get: (key) => config[key] });
-  const real = providerContext();
-  const capture = (level: string) => (msg: string) => {
-    logged.push(`${level} ${msg}`);
-  };
-  ctx = { ...real, log: { info: capture("info"), warn: capture("warn"), error: capture("error") } };
+  ({ emu, ctx } = provider);
   client = new TogetherClient({ baseUrl: emu.baseUrl, apiKey: emu.apiKey });
   trainingFile = (
     await client.files.upload({ path: FIXTURE, fileName: "t.jsonl", purpose: "fine-tune", fileType: "jsonl" })
   ).id;
   await emu.idle();
-});
-
-afterAll(async () => {
-  await emu.close();
-  resetRuntimeForTests();
-  delete process.env.PULUMI_TOGETHER_TIME_SCALE;
 });
 
 beforeEach(() => {

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "../../emulator";
-import { configure, providerContext, resetRuntimeForTests } from "../../../provider/runtime";
+import { useInProcessProvider } from "./in-process-provider";
 import { lifecycle } from "../../../provider/resources/training-file/lifecycle";
 import type { ProviderContext } from "../../../provider/shared/types";
 import { TogetherClient } from "../../../provider/client";
@@ -12,29 +12,18 @@ import { isPartialFailure } from "../../../provider/shared/partial-failure";
 
 const TIME_SCALE = 600;
 
+const provider = useInProcessProvider(TIME_SCALE);
 let emu: Emulator;
 let ctx: ProviderContext;
 let dir: string;
-const logged: string[] = [];
+const logged = provider.logged;
 
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: TIME_SCALE });
-  process.env.PULUMI_TOGETHER_TIME_SCALE = String(TIME_SCALE);
-  resetRuntimeForTests();
-  const config: Record<string, string> = { "together:apiKey": emu.apiKey, "together:baseUrl": emu.baseUrl };
-  await configure({ get: (key) => config[key] });
-  const real = providerContext();
-  const capture = (level: string) => (msg: string) => {
-    logged.push(`${level} ${msg}`);
-  };
-  ctx = { ...real, log: { info: capture("info"), warn: capture("warn"), error: capture("error") } };
+beforeAll(() => {
+  ({ emu, ctx } = provider);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-life-"));
 });
 
-afterAll(async () => {
-  await emu.close();
-  resetRuntimeForTests();
-  delete process.env.PULUMI_TOGETHER_TIME_SCALE;
+afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
