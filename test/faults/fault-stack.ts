@@ -45,6 +45,7 @@ export class Scenario {
     readonly name: string,
     readonly program: Program,
     dir: string,
+    env: Record<string, string> = {},
   ) {
     this.harness = new LifecycleHarness({
       stateFile: path.join(dir, `${name}.json`),
@@ -54,6 +55,7 @@ export class Scenario {
         PULUMI_TOGETHER_TIME_SCALE: String(TIME_SCALE),
         // Each scenario's own create journal: scenarios share the emulator, the project and the dataset.
         PULUMI_TOGETHER_JOURNAL_DIR: path.join(dir, `${name}-in-flight`),
+        ...env,
       },
     });
     this.run = {
@@ -159,6 +161,8 @@ export interface ScenarioOptions {
   destroyFaults?: () => void;
   /** False for server-side failures (a failed job, an ERROR endpoint): no fault rule is expected to fire. */
   injectsFaults?: boolean;
+  /** Extra environment for the scenario's provider processes (e.g. a short client timeout). */
+  env?: Record<string, string>;
 }
 
 export interface FaultFixture {
@@ -182,7 +186,7 @@ export async function faultFixture(group: string): Promise<FaultFixture> {
   return {
     emulator,
     async scenario(name, inject, opts = {}) {
-      const s = new Scenario(emulator, name, opts.program ?? quickstartProgram(), dir);
+      const s = new Scenario(emulator, name, opts.program ?? quickstartProgram(), dir, opts.env);
       const expected = opts.expected ?? ONE_EACH;
       let failure: Error | undefined;
       try {

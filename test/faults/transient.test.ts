@@ -65,6 +65,22 @@ describe("transient faults on the quickstart stack (file -> job -> endpoint)", (
     );
   });
 
+  it("latency beyond the client timeout on every read: the request times out, is retried, and up converges", async () => {
+    // A 1 s client timeout (the provider's test knob) against 1.5 s of added latency on each GET route's
+    // first request: every read times out once and succeeds on its retry.
+    const stalls = onEach(GET_ROUTES, { times: 1, action: { type: "latency", ms: 1_500 } });
+    await fx.scenario(
+      "timeouts",
+      async (s) => {
+        stalls();
+        const up = await s.up();
+        // The reads really timed out and were retried (not merely waited for).
+        expect(up.providerLog).toMatch(/no complete response within 1000 ms; retry 1\//);
+      },
+      { env: { PULUMI_TOGETHER_HTTP_TIMEOUT_MS: "1000" } },
+    );
+  });
+
   it("connection resets on GETs (before and after the server answered): retried, no effect", async () => {
     const resets = (): void => {
       onEach(GET_ROUTES, { times: 1, action: { type: "reset", phase: "before" } })();
