@@ -4,7 +4,6 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
 import { DedicatedEndpoint, FineTuneJob, TrainingFile } from "../../sdk";
 import { faultFixture, type FaultFixture, type Scenario } from "./fault-stack";
 
@@ -96,7 +95,7 @@ describe("server-side failures, destroy after each, then a converging up", () =>
         maxPriceUsd: 5,
       });
       const endpoint = new DedicatedEndpoint("helpdesk", {
-        model: job.outputModelName as pulumi.Output<string>,
+        model: job.outputModelName,
         hardware: "1x_nvidia_h100_80gb_sxm",
         autoscaling: { minReplicas: 1, maxReplicas: 1 },
       });
