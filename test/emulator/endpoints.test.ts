@@ -70,6 +70,14 @@ describe("endpoint lifecycle", () => {
     });
     const half = await api(emu, "PATCH", `/endpoints/${ep.id}`, { autoscaling: { min_replicas: 1 } });
     expect(half.status).toBe(400);
+    const toZero = await api(emu, "PATCH", `/endpoints/${ep.id}`, {
+      autoscaling: { min_replicas: 0, max_replicas: 1 },
+    });
+    expect(toZero.body).toMatchObject({ autoscaling: { min_replicas: 0, max_replicas: 1 } });
+    const noReplica = await api(emu, "PATCH", `/endpoints/${ep.id}`, {
+      autoscaling: { min_replicas: 0, max_replicas: 0 },
+    });
+    expect(noReplica.status).toBe(400);
 
     const del = await api(emu, "DELETE", `/endpoints/${ep.id}`);
     expect(del.status).toBe(204);
@@ -125,7 +133,7 @@ describe("create validation", () => {
       "min above max",
       { autoscaling: { min_replicas: 3, max_replicas: 1 } },
       "autoscaling",
-      /min_replicas <= max_replicas/,
+      /0 <= min_replicas <= max_replicas/,
     ],
     ["a display name with a slash", { display_name: "a/b" }, "display_name", /1-100/],
     ["a negative inactive_timeout", { inactive_timeout: -1 }, "inactive_timeout", /non-negative/],

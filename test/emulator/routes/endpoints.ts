@@ -108,9 +108,11 @@ function parseAutoscaling(raw: unknown): { min_replicas: number; max_replicas: n
   if (typeof a !== "object" || a === null || !ok(a.min_replicas) || !ok(a.max_replicas)) {
     throw badRequest("autoscaling must give both min_replicas and max_replicas as integers", "autoscaling");
   }
-  if (a.min_replicas < 1 || a.max_replicas < a.min_replicas || a.max_replicas > MAX_REPLICAS) {
+  // min_replicas 0 lets an endpoint scale to zero between requests; at least one replica must be allowed.
+  const valid = a.min_replicas >= 0 && a.max_replicas >= 1 && a.max_replicas >= a.min_replicas;
+  if (!valid || a.max_replicas > MAX_REPLICAS) {
     throw badRequest(
-      `autoscaling needs 1 <= min_replicas <= max_replicas <= ${MAX_REPLICAS}, got ${a.min_replicas}..${a.max_replicas}`,
+      `autoscaling needs 0 <= min_replicas <= max_replicas, 1 <= max_replicas <= ${MAX_REPLICAS}, got ${a.min_replicas}..${a.max_replicas}`,
       "autoscaling",
     );
   }
