@@ -656,6 +656,14 @@ const harnessCases: BadInputCase[] = [
     expect: { who: EP, field: "autoscaling", value: "2", fix: "give autoscaling an object" },
   },
   {
+    // Preview itself fails (not only the later create): the fix is shown before anything is reviewed.
+    name: "DedicatedEndpoint preview without an API key",
+    via: "harness-preview",
+    config: "no-key",
+    program: endpoint({}),
+    expect: { field: "No Together API key", fix: NO_KEY_FIX },
+  },
+  {
     name: "TrainingFile up without an API key",
     via: "harness-up",
     config: "no-key",

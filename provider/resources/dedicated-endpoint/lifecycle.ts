@@ -155,9 +155,12 @@ async function check(
     return { inputs: spec, failures: price.failures };
   }
 
+  // Missing or unusable configuration (no API key, a plain-http remote URL) fails the preview with its fix;
+  // only the API call itself may fail softly below.
+  const client = ctx.client();
   let offersRaw;
   try {
-    offersRaw = await ctx.client().hardware.list(modelKnown ? { model } : {});
+    offersRaw = await client.hardware.list(modelKnown ? { model } : {});
   } catch (err) {
     if (modelKnown && isNotFound(err)) {
       const reason =

@@ -98,9 +98,11 @@ describe("DedicatedEndpoint lifecycle in-process", () => {
       { ...base, maxHourlyPriceUsd: 2 },
       {
         ...ctx,
-        client: () => {
-          throw new Error("no API at preview");
-        },
+        // The API does not answer at preview (configuration is fine): check cannot price the hardware.
+        client: () =>
+          ({
+            hardware: { list: () => Promise.reject(new Error("no API at preview")) },
+          }) as unknown as TogetherClient,
       },
     );
     const before = emu.summary().endpointsCreated;
