@@ -4,7 +4,9 @@
 class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
-    const line = `${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped`;
+    // A suite that fails to load runs no test; it still counts as a failure.
+    const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+    const line = `${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped`;
     process.once("exit", () => process.stderr.write(`\n${line}\n`));
   }
 }
