@@ -12,58 +12,35 @@ export const RESOURCE_MODULE = "together";
 export type ShellKind = "TrainingFile" | "FineTuneJob" | "DedicatedEndpoint";
 
 function makeShell(kind: ShellKind): pulumi.dynamic.ResourceProvider {
+  // The only thing each method does: hand its arguments to the runtime, loaded by package name at call time.
+  const run = function (method: Runtime.Method, args: unknown[]): Promise<never> {
+    return (require("pulumi-together/runtime") as typeof Runtime).dispatch(
+      kind,
+      method,
+      ...args,
+    ) as Promise<never>;
+  };
   return {
     configure: function (req) {
       return (require("pulumi-together/runtime") as typeof Runtime).configure(req.config);
     },
     check: function (olds, news) {
-      return (require("pulumi-together/runtime") as typeof Runtime).dispatch(
-        kind,
-        "check",
-        olds,
-        news,
-      ) as Promise<pulumi.dynamic.CheckResult>;
+      return run("check", [olds, news]);
     },
     diff: function (id, olds, news) {
-      return (require("pulumi-together/runtime") as typeof Runtime).dispatch(
-        kind,
-        "diff",
-        id,
-        olds,
-        news,
-      ) as Promise<pulumi.dynamic.DiffResult>;
+      return run("diff", [id, olds, news]);
     },
     create: function (inputs) {
-      return (require("pulumi-together/runtime") as typeof Runtime).dispatch(
-        kind,
-        "create",
-        inputs,
-      ) as Promise<pulumi.dynamic.CreateResult>;
+      return run("create", [inputs]);
     },
     read: function (id, props) {
-      return (require("pulumi-together/runtime") as typeof Runtime).dispatch(
-        kind,
-        "read",
-        id,
-        props,
-      ) as Promise<pulumi.dynamic.ReadResult>;
+      return run("read", [id, props]);
     },
     update: function (id, olds, news) {
-      return (require("pulumi-together/runtime") as typeof Runtime).dispatch(
-        kind,
-        "update",
-        id,
-        olds,
-        news,
-      ) as Promise<pulumi.dynamic.UpdateResult>;
+      return run("update", [id, olds, news]);
     },
     delete: function (id, props) {
-      return (require("pulumi-together/runtime") as typeof Runtime).dispatch(
-        kind,
-        "delete",
-        id,
-        props,
-      ) as Promise<void>;
+      return run("delete", [id, props]);
     },
   };
 }
