@@ -18,23 +18,12 @@ import {
 import { ApiError, badRequest } from "./http";
 import { processingState } from "./file-state";
 import { checkpoints, jobStatus } from "./job-timeline";
-import type { EmulatorStore, FileRecord, JobRecord } from "./store";
+import type { EmulatorStore, FileRecord, JobRecord, JobTraining } from "./store";
 
-export interface JobSpec {
-  model: string;
-  trainingType: "Full" | "Lora";
-  method: "sft" | "dpo";
-  batchSize: number;
-  maxSeqLength: number;
-  nEpochs: number;
-  nCheckpoints: number;
-  nEvals: number;
-  suffix?: string;
-  fromCheckpoint?: string;
+export interface JobSpec extends JobTraining {
   trainingFile: FileRecord;
   validationFile?: FileRecord;
   wandb?: { project: string; entity?: string };
-  echo: Record<string, unknown>;
 }
 
 const SUFFIX = /^[A-Za-z0-9._-]{1,64}$/;

@@ -43,11 +43,8 @@ export interface JobSchedule {
   completedAt: number;
 }
 
-export interface JobRecord {
-  id: string;
-  createdAt: number;
-  /** Normalised hyperparameters echoed back on every job view (never secrets). */
-  echo: Record<string, unknown>;
+/** What a validated create request fixes about a job: shared by the request's spec and the stored record. */
+export interface JobTraining {
   model: string;
   trainingType: "Full" | "Lora";
   method: "sft" | "dpo";
@@ -58,6 +55,13 @@ export interface JobRecord {
   nEvals: number;
   suffix?: string;
   fromCheckpoint?: string;
+  /** Normalised hyperparameters echoed back on every job view (never secrets). */
+  echo: Record<string, unknown>;
+}
+
+export interface JobRecord extends JobTraining {
+  id: string;
+  createdAt: number;
   outputName: string;
   trainingFile: string;
   validationFile?: string;
