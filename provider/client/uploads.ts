@@ -1,11 +1,11 @@
-// Uploads stream straight from disk (one file read stream per request body, never the whole file in memory).
+// Uploads stream straight from disk (one file reader per request body, never the whole file in memory).
 // Up to the multipart threshold: POST /files (302) -> PUT Location -> preprocess -> GET. Above it: multipart
 // initiate -> part PUTs, 4 in flight -> complete -> preprocess. Once the server has assigned an id, any
 // failure removes the half-made file (DELETE, or multipart abort) before an UploadError is thrown.
-import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { isSecureUrl } from "./base-url";
 import { InvalidResponseError, UploadError, isTogetherError } from "./errors";
+import { fileBody } from "./file-chunks";
 import { type RequestBody, type Transport } from "./transport";
 import {
   type WireFile,
@@ -27,7 +27,6 @@ export const MIN_PART_BYTES = 5 * MiB;
 export const MAX_PARTS = 250;
 export const PARTS_IN_FLIGHT = 4;
 export const DEFAULT_UPLOAD_TIMEOUT_MS = 300_000;
-const READ_CHUNK_BYTES = MiB;
 
 export interface UploadOptions {
   path: string;
@@ -68,7 +67,7 @@ export function planParts(
 
 function fileSlice(path: string, start: number, length: number): RequestBody {
   if (length === 0) return Buffer.alloc(0);
-  return createReadStream(path, { start, end: start + length - 1, highWaterMark: READ_CHUNK_BYTES });
+  return fileBody(path, start, length);
 }
 
 /** Sums bytes sent across concurrent parts; a retried part restarts its own count. */

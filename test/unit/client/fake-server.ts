@@ -1,5 +1,6 @@
 // A tiny HTTP server on 127.0.0.1 for client unit tests: records every request (method, url, headers, body)
 // and hands each one, fully read, to the test's handler.
+import { createHash } from "node:crypto";
 import http from "node:http";
 import { type AddressInfo } from "node:net";
 
@@ -10,6 +11,14 @@ export interface Seen {
   /** Body text when small (< 1 MiB), else empty; `bytes` always counts everything received. */
   body: string;
   bytes: number;
+  /** SHA-256 (hex) of the whole body, however large. */
+  sha256: string;
+}
+
+export interface ServerOptions {
+  /** Pause the request this long after each chunk received: a slow reader, so the client's socket
+   *  fills and its writes go out in pieces. */
+  pauseMsPerChunk?: number;
 }
 
 export type Handler = (req: Seen, res: http.ServerResponse) => unknown;
@@ -24,7 +33,11 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export async function startServer(handler: Handler, host = "127.0.0.1"): Promise<FakeServer> {
+export async function startServer(
+  handler: Handler,
+  host = "127.0.0.1",
+  opts: ServerOptions = {},
+): Promise<FakeServer> {
   let inFlight = 0;
   const state: FakeServer = {
     origin: "",
@@ -49,10 +62,16 @@ export async function startServer(handler: Handler, host = "127.0.0.1"): Promise
     };
     res.on("close", finish);
     const chunks: Buffer[] = [];
+    const hash = createHash("sha256");
     let bytes = 0;
     req.on("data", (c: Buffer) => {
       bytes += c.length;
+      hash.update(c);
       if (bytes < 1 << 20) chunks.push(c);
+      if (opts.pauseMsPerChunk !== undefined) {
+        req.pause();
+        setTimeout(() => req.resume(), opts.pauseMsPerChunk);
+      }
     });
     req.on("end", () => {
       const seen: Seen = {
@@ -61,6 +80,7 @@ export async function startServer(handler: Handler, host = "127.0.0.1"): Promise
         headers: req.headers,
         body: bytes < 1 << 20 ? Buffer.concat(chunks).toString("utf8") : "",
         bytes,
+        sha256: hash.digest("hex"),
       };
       state.requests.push(seen);
       Promise.resolve(handler(seen, res)).catch((err: unknown) => {

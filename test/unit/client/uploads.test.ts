@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -10,7 +11,15 @@ import {
   UploadError,
   planParts,
 } from "../../../provider/client";
-import { type FakeServer, type Seen, apiError, fileObject, json, startServer } from "./fake-server";
+import {
+  type FakeServer,
+  type Seen,
+  type ServerOptions,
+  apiError,
+  fileObject,
+  json,
+  startServer,
+} from "./fake-server";
 import { KEY, caught } from "./helpers";
 import type http from "node:http";
 
@@ -54,8 +63,9 @@ type StoreHandler = (req: Seen, res: http.ServerResponse) => void | Promise<void
 async function rig(
   storeHandler: StoreHandler,
   apiOverride?: (req: Seen, res: http.ServerResponse) => boolean,
+  storeOptions?: ServerOptions,
 ) {
-  const store = await startServer(storeHandler, "localhost");
+  const store = await startServer(storeHandler, "localhost", storeOptions);
   let parts = 0;
   const api = await startServer((req, res) => {
     if (apiOverride?.(req, res)) return;
@@ -163,6 +173,35 @@ describe("uploads", () => {
       expect(put.bytes).toBe(17_000);
       expect(put.body).toBe('{"text":"hello"}\n'.repeat(1000));
       expect(seen.at(-1)).toBe(17_000);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("redirect flow: a slow reader gets every byte in order (read buffers are reused only once sent)", async () => {
+    // Every 64 KiB differs, so a read buffer refilled while the socket still held it would change the hash.
+    const varied = join(dir, "varied.bin");
+    const bytes = Buffer.alloc(13 * MiB + 4321);
+    for (let at = 0; at < bytes.length; at += 4) bytes.writeUInt32LE(at, Math.min(at, bytes.length - 4));
+    writeFileSync(varied, bytes);
+    const r = await rig(
+      (_req, res) => {
+        res.writeHead(200);
+        res.end();
+      },
+      undefined,
+      { pauseMsPerChunk: 1 },
+    );
+    try {
+      await r.client.files.upload({
+        path: varied,
+        fileName: "varied.bin",
+        purpose: "fine-tune",
+        fileType: "jsonl",
+      });
+      const put = r.store.requests[0]!;
+      expect(put.bytes).toBe(bytes.length);
+      expect(put.sha256).toBe(createHash("sha256").update(readFileSync(varied)).digest("hex"));
     } finally {
       await r.close();
     }
