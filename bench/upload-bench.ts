@@ -5,15 +5,17 @@
 //   - uploads the file through the client in a child node process (so `process.resourceUsage().maxRSS` is
 //     the client's own peak RSS); 1 GiB takes the redirect flow, 6 GiB the multipart flow (4 parts in flight);
 //   - `curl -T` the same file to an upload URL obtained from the emulator's `POST /files` 302 flow.
-// Prints: size, client MB/s (until its last byte is sent, like curl -T), curl MB/s, ratio, client peak RSS MB and
-// the whole upload() time. Targets: >= 0.9x curl, RSS < 150 MB.
+// Prints each round's rates, then: size, client MB/s (from the upload URL in hand to its last byte sent, as
+// curl -T is timed) and curl MB/s
+// (medians), the ratio (the median of each round's client/curl pair), client peak RSS MB and the whole
+// upload() time. Targets: >= 0.9x curl, RSS < 150 MB.
 //
 // The emulator stands in for the object store, so it keeps the bytes on tmpfs (/dev/shm) when that has room:
 // on a small VM, writing a gigabyte to disk and writing it back dominated the timings and charged whichever
 // transfer came next. Each upload is deleted once measured, so storage never holds more than one copy.
 //
 // Env: BENCH_UPLOAD_SIZES=1 (or "1,6") restricts the sizes, in GiB. Run: `npm run bench -- upload`.
-import { execFile, fork } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -28,7 +30,9 @@ const MB = 1e6;
 const CHILD_FLAG = "--upload-bench-child";
 
 interface ChildResult {
-  /** From the start of upload() until the last byte was sent: what `curl -T` does (one PUT). */
+  /** The transfer, as curl's is timed: from the moment the API has handed out the file id and upload URL
+   *  (POST /files answered; for curl that call is made before its clock starts) until the last byte was
+   *  sent. */
   ms: number;
   /** The whole upload(): POST /files, the PUT, preprocess and the read-back. */
   totalMs: number;
@@ -67,10 +71,47 @@ async function ensureFile(dir: string, gib: number): Promise<string> {
   return file;
 }
 
-async function clientUpload(baseUrl: string, apiKey: string, file: string): Promise<ChildResult> {
+/**
+ * Where things run. The emulator stands in for a remote object store, which never shares a CPU with the
+ * uploader; on a 2-core machine the two otherwise fight over both cores and the figure measures the
+ * scheduler. So, where `taskset` exists (Linux) and there are 2+ CPUs, this process (the emulator, every
+ * thread) is pinned to CPU 0 and curl and the client child both run on the others. BENCH_UPLOAD_PIN=0 turns
+ * this off.
+ */
+interface CpuPlan {
+  /** Prefix for an uploader's command line: [] or ["taskset", "-c", "1-N"]. */
+  uploader: string[];
+  describe: string;
+  release(): void;
+}
+
+function pinCpus(): CpuPlan {
+  const cpus = os.availableParallelism();
+  const none: CpuPlan = { uploader: [], describe: "not pinned", release: () => undefined };
+  if (process.env.BENCH_UPLOAD_PIN === "0" || cpus < 2 || process.platform !== "linux") return none;
+  const all = `0-${cpus - 1}`;
+  try {
+    execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
+  } catch {
+    return none; // no taskset
+  }
+  return {
+    uploader: ["taskset", "-c", cpus === 2 ? "1" : `1-${cpus - 1}`],
+    describe: `emulator on CPU 0, uploaders on CPU ${cpus === 2 ? "1" : `1-${cpus - 1}`}`,
+    release: () => execFileSync("taskset", ["-a", "-p", "-c", all, String(process.pid)], { stdio: "ignore" }),
+  };
+}
+
+async function clientUpload(
+  cpu: CpuPlan,
+  baseUrl: string,
+  apiKey: string,
+  file: string,
+): Promise<ChildResult> {
   // The key travels in the environment, not argv, which any process on the machine can list.
-  const child = fork(__filename, [CHILD_FLAG, baseUrl, file], {
-    stdio: "inherit",
+  const argv = [...cpu.uploader, process.execPath, __filename, CHILD_FLAG, baseUrl, file];
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: ["inherit", "inherit", "inherit", "ipc"],
     env: { ...process.env, TOGETHER_API_KEY: apiKey },
   });
   return new Promise((resolve, reject) => {
@@ -82,7 +123,7 @@ async function clientUpload(baseUrl: string, apiKey: string, file: string): Prom
   });
 }
 
-async function curlUpload(baseUrl: string, apiKey: string, file: string): Promise<number> {
+async function curlUpload(cpu: CpuPlan, baseUrl: string, apiKey: string, file: string): Promise<number> {
   const res = await fetch(`${baseUrl}/files`, {
     method: "POST",
     headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/x-www-form-urlencoded" },
@@ -91,7 +132,9 @@ async function curlUpload(baseUrl: string, apiKey: string, file: string): Promis
   });
   const location = res.headers.get("location");
   if (res.status !== 302 || !location) throw new Error(`POST /files answered ${res.status}, not a 302`);
-  const { stdout } = await promisify(execFile)("curl", [
+  const argv = [
+    ...cpu.uploader,
+    "curl",
     "-sS",
     "--fail",
     "-T",
@@ -103,7 +146,8 @@ async function curlUpload(baseUrl: string, apiKey: string, file: string): Promis
     "-w",
     "%{time_total}",
     location,
-  ]);
+  ];
+  const { stdout } = await promisify(execFile)(argv[0]!, argv.slice(1));
   return Number(stdout.trim()) * 1000;
 }
 
@@ -122,10 +166,9 @@ function emulatorDataDir(benchDir: string, bytes: number): { dir: string; where:
   return { dir: fs.mkdtempSync(path.join(benchDir, "emulator-")), where: "disk" };
 }
 
-/** Waits for the emulator's background validation, deletes every stored upload, flushes dirty pages: the
- *  next transfer starts from the same state whichever ran before it. */
+/** Deletes every stored upload (which also stops the emulator validating it), waits for its background work
+ *  to end and flushes dirty pages: the next transfer starts from the same state whichever ran before it. */
 async function settle(emu: Emulator): Promise<void> {
-  await emu.idle();
   const auth = { authorization: `Bearer ${emu.apiKey}` };
   const list = (await (await fetch(`${emu.baseUrl}/files`, { headers: auth })).json()) as {
     data: { id: string }[];
@@ -134,6 +177,7 @@ async function settle(emu: Emulator): Promise<void> {
     const res = await fetch(`${emu.baseUrl}/files/${f.id}`, { method: "DELETE", headers: auth });
     if (!res.ok) throw new Error(`DELETE /files/${f.id} answered ${res.status}`);
   }
+  await emu.idle();
   await promisify(execFile)("sync");
 }
 
@@ -158,77 +202,94 @@ export async function runUploadBench(): Promise<UploadFigures> {
       "size",
       "client MB/s",
       "curl MB/s",
-      "ratio",
+      "ratio (median of rounds)",
       "client peak RSS MB",
       "client upload() incl. preprocess s",
       "emulator storage",
     ],
   ];
   const figures: UploadFigures = { sizes: [] };
-  for (const gib of sizes) {
-    const file = await ensureFile(dir, gib);
-    const storage = emulatorDataDir(dir, gib * GiB);
-    const emu = await startEmulator({ dataDir: storage.dir });
-    try {
-      // Each transfer starts from the same state (settle), else whichever runs second pays for the first's
-      // validation and writeback. Small sizes run five rounds in alternating order and keep the median of each.
-      const rounds = gib <= 2 ? 5 : 1;
-      const curlTimes: number[] = [];
-      const clientRuns: ChildResult[] = [];
-      for (let round = 0; round < rounds; round++) {
-        const order = round % 2 === 0 ? ["curl", "client"] : ["client", "curl"];
-        for (const who of order) {
-          await settle(emu);
-          if (who === "curl") curlTimes.push(await curlUpload(emu.baseUrl, emu.apiKey, file));
-          else clientRuns.push(await clientUpload(emu.baseUrl, emu.apiKey, file));
+  const cpu = pinCpus();
+  try {
+    for (const gib of sizes) {
+      const file = await ensureFile(dir, gib);
+      const storage = emulatorDataDir(dir, gib * GiB);
+      const emu = await startEmulator({ dataDir: storage.dir });
+      try {
+        // Each transfer starts from the same state (settle), else whichever runs second pays for the first's
+        // validation and writeback. Five rounds at 1-2 GiB, three above, in alternating order; the median of each counts.
+        const rounds = gib <= 2 ? 5 : 3;
+        const curlTimes: number[] = [];
+        const clientRuns: ChildResult[] = [];
+        for (let round = 0; round < rounds; round++) {
+          const order = round % 2 === 0 ? ["curl", "client"] : ["client", "curl"];
+          for (const who of order) {
+            await settle(emu);
+            if (who === "curl") curlTimes.push(await curlUpload(cpu, emu.baseUrl, emu.apiKey, file));
+            else clientRuns.push(await clientUpload(cpu, emu.baseUrl, emu.apiKey, file));
+          }
         }
+        await settle(emu);
+        const rate = (ms: number): string => ((gib * GiB) / MB / (ms / 1000)).toFixed(0);
+        console.log(
+          `${gib} GiB, each round in MB/s: curl ${curlTimes.map(rate).join(" ")}; ` +
+            `client ${clientRuns.map((r) => rate(r.ms)).join(" ")}`,
+        );
+        const curlMs = median(curlTimes);
+        const client = {
+          ms: median(clientRuns.map((r) => r.ms)),
+          totalMs: median(clientRuns.map((r) => r.totalMs)),
+          maxRssKb: Math.max(...clientRuns.map((r) => r.maxRssKb)),
+        };
+        const bytes = gib * GiB;
+        const clientRate = bytes / MB / (client.ms / 1000);
+        const curlRate = bytes / MB / (curlMs / 1000);
+        // The ratio pairs each client transfer with the curl transfer of its own round (back to back), so a
+        // machine that slows down or speeds up over the run moves both sides of each pair alike.
+        const ratio = median(clientRuns.map((r, i) => curlTimes[i]! / r.ms));
+        figures.sizes.push({
+          gib,
+          clientMBps: clientRate,
+          curlMBps: curlRate,
+          ratio,
+          clientPeakRssMB: client.maxRssKb / 1024,
+        });
+        rows.push([
+          `${gib} GiB`,
+          clientRate.toFixed(0),
+          curlRate.toFixed(0),
+          `${ratio.toFixed(2)}x`,
+          (client.maxRssKb / 1024).toFixed(0),
+          (client.totalMs / 1000).toFixed(1),
+          storage.where,
+        ]);
+      } finally {
+        await emu.close();
+        fs.rmSync(storage.dir, { recursive: true, force: true });
       }
-      await settle(emu);
-      const curlMs = median(curlTimes);
-      const client = {
-        ms: median(clientRuns.map((r) => r.ms)),
-        totalMs: median(clientRuns.map((r) => r.totalMs)),
-        maxRssKb: Math.max(...clientRuns.map((r) => r.maxRssKb)),
-      };
-      const bytes = gib * GiB;
-      const clientRate = bytes / MB / (client.ms / 1000);
-      const curlRate = bytes / MB / (curlMs / 1000);
-      figures.sizes.push({
-        gib,
-        clientMBps: clientRate,
-        curlMBps: curlRate,
-        ratio: clientRate / curlRate,
-        clientPeakRssMB: client.maxRssKb / 1024,
-      });
-      rows.push([
-        `${gib} GiB`,
-        clientRate.toFixed(0),
-        curlRate.toFixed(0),
-        `${(clientRate / curlRate).toFixed(2)}x`,
-        (client.maxRssKb / 1024).toFixed(0),
-        (client.totalMs / 1000).toFixed(1),
-        storage.where,
-      ]);
-    } finally {
-      await emu.close();
-      fs.rmSync(storage.dir, { recursive: true, force: true });
     }
+  } finally {
+    cpu.release();
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padStart(widths[i]!)).join("  "));
-  console.log("targets: client >= 0.9x curl, client peak RSS < 150 MB");
+  console.log(`CPUs: ${cpu.describe}. targets: client >= 0.9x curl, client peak RSS < 150 MB`);
   return figures;
 }
 
 async function child(baseUrl: string, file: string): Promise<void> {
   const client = new TogetherClient({ baseUrl, apiKey: process.env.TOGETHER_API_KEY ?? "" });
   const started = performance.now();
+  let transferStarted = started;
   let sentAll: number | undefined;
   const uploaded = await client.files.upload({
     path: file,
     fileName: path.basename(file),
     purpose: "fine-tune",
     fileType: "jsonl",
+    onFileId: () => {
+      transferStarted = performance.now();
+    },
     onProgress: (sent, total) => {
       if (sent >= total && sentAll === undefined) sentAll = performance.now();
     },
@@ -236,7 +297,7 @@ async function child(baseUrl: string, file: string): Promise<void> {
   const totalMs = performance.now() - started;
   await client.close();
   const result: ChildResult = {
-    ms: (sentAll ?? performance.now()) - started,
+    ms: (sentAll ?? performance.now()) - transferStarted,
     totalMs,
     maxRssKb: process.resourceUsage().maxRSS,
     fileId: uploaded.id,

@@ -25,20 +25,22 @@ const PARQUET_COLUMNS = new Set(["input_ids", "attention_mask", "labels"]);
 
 class LineError extends Error {}
 
+/** `stillWanted` is asked between chunks: once the file is deleted, a multi-GiB pass stops early. */
 export async function checkFileContent(
   path: string,
   fileType: FileType,
   purpose: FilePurpose,
+  stillWanted: () => boolean = () => true,
 ): Promise<FileCheckResult> {
   const size = (await fs.promises.stat(path)).size;
   if (size === 0) return invalid("File is empty", 0);
   if (fileType === "parquet") return checkParquet(path, size, purpose);
   if (fileType === "csv") {
     return purpose === "eval"
-      ? checkLines(path, () => undefined)
+      ? checkLines(path, () => undefined, stillWanted)
       : invalid("CSV files are not supported for fine-tuning; use .jsonl or .parquet", 0);
   }
-  return checkJsonl(path, purpose);
+  return checkJsonl(path, purpose, stillWanted);
 }
 
 function invalid(error: string, nlines: number): FileCheckResult {
@@ -51,9 +53,13 @@ interface LineState {
   hasTools: boolean;
 }
 
-async function checkJsonl(path: string, purpose: FilePurpose): Promise<FileCheckResult> {
+async function checkJsonl(
+  path: string,
+  purpose: FilePurpose,
+  stillWanted: () => boolean,
+): Promise<FileCheckResult> {
   const state: LineState = { hasMessageWeights: false, hasTools: false };
-  const result = await checkLines(path, (line, n) => checkJsonLine(line, n, purpose, state));
+  const result = await checkLines(path, (line, n) => checkJsonLine(line, n, purpose, state), stillWanted);
   return {
     ...result,
     ...(state.format ? { format: state.format } : {}),
@@ -66,6 +72,7 @@ async function checkJsonl(path: string, purpose: FilePurpose): Promise<FileCheck
 async function checkLines(
   path: string,
   onLine: (line: string, lineNo: number) => void,
+  stillWanted: () => boolean,
 ): Promise<FileCheckResult> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let partial = "";
@@ -78,6 +85,8 @@ async function checkLines(
     for await (const chunk of fs.createReadStream(path, {
       highWaterMark: 1024 * 1024,
     }) as AsyncIterable<Buffer>) {
+      if (!stillWanted())
+        return invalid(`Processing stopped at line ${lineNo + 1}: the file was deleted.`, lineNo);
       let text: string;
       try {
         text = decoder.decode(chunk, { stream: true });

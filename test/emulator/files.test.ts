@@ -119,6 +119,17 @@ describe("processing", () => {
     expect(file.body.validation_report.error).toMatch(reason);
   });
 
+  it("stops validating a file deleted while it is processed", async () => {
+    const content = conversationJsonl(200_000); // ~20 MB: many chunks to validate
+    const id = await uploadText(emu, content);
+    expect((await api(emu, "DELETE", `/files/${id}`)).status).toBe(200);
+    await emu.idle();
+    const result = emu.store.files.get(id)?.processing?.result;
+    expect(result?.valid).toBe(false);
+    expect(result?.error).toMatch(/^Processing stopped at line \d+: the file was deleted\.$/);
+    expect(result?.nlines).toBeLessThan(200_000);
+  });
+
   it("detects instruction, general and preference formats", async () => {
     const cases: [string, string][] = [
       ['{"prompt": "p", "completion": "c"}\n', "INSTRUCTION"],

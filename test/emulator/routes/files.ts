@@ -78,7 +78,7 @@ function startProcessing(rt: Runtime, file: FileRecord): void {
   file.processing = processing;
   if (file.purpose !== "fine-tune") return;
   rt.track(
-    checkFileContent(file.dataPath, file.fileType, file.purpose)
+    checkFileContent(file.dataPath, file.fileType, file.purpose, () => !file.deleted)
       .catch((err: unknown) => ({
         valid: false,
         nlines: 0,
