@@ -217,8 +217,8 @@ export async function runUploadBench(): Promise<UploadFigures> {
       const emu = await startEmulator({ dataDir: storage.dir });
       try {
         // Each transfer starts from the same state (settle), else whichever runs second pays for the first's
-        // validation and writeback. Five rounds at 1-2 GiB, three above, in alternating order; the median of each counts.
-        const rounds = gib <= 2 ? 5 : 3;
+        // validation and writeback. Nine rounds at 1-2 GiB, three above, in alternating order; the median of each counts.
+        const rounds = gib <= 2 ? 9 : 3;
         const curlTimes: number[] = [];
         const clientRuns: ChildResult[] = [];
         for (let round = 0; round < rounds; round++) {
