@@ -1,6 +1,6 @@
 // Reads a byte range of a file as a request body, through four reused buffers instead of a fresh one per
 // chunk. A fresh 1 MiB buffer per read (what fs.createReadStream does) costs the uploading process about a
-// third more CPU: new pages to fault in and zero, and garbage to collect, a gigabyte of it per GiB sent.
+// quarter more CPU: new pages to fault in and zero, and garbage to collect, a gigabyte of it per GiB sent.
 //
 // Why reuse is safe. undici writes each chunk the body stream emits to the socket and pauses the stream
 // until the socket drains whenever write() returns false. A socket writes one chunk at a time, so write()
