@@ -214,6 +214,13 @@ export async function runUploadBench(): Promise<UploadFigures> {
     for (const gib of sizes) {
       const file = await ensureFile(dir, gib);
       const storage = emulatorDataDir(dir, gib * GiB);
+      // On tmpfs a stored copy is memory: an interrupted run must not leave gigabytes of it behind.
+      const onSignal = (signal: NodeJS.Signals): void => {
+        fs.rmSync(storage.dir, { recursive: true, force: true });
+        process.kill(process.pid, signal);
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
       const emu = await startEmulator({ dataDir: storage.dir });
       try {
         // Each transfer starts from the same state (settle), else whichever runs second pays for the first's
@@ -266,6 +273,8 @@ export async function runUploadBench(): Promise<UploadFigures> {
       } finally {
         await emu.close();
         fs.rmSync(storage.dir, { recursive: true, force: true });
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
       }
     }
   } finally {
