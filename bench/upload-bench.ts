@@ -6,8 +6,7 @@
 //     the client's own peak RSS); 1 GiB takes the redirect flow, 6 GiB the multipart flow (4 parts in flight);
 //   - `curl -T` the same file to an upload URL obtained from the emulator's `POST /files` 302 flow.
 // Prints each round's rates, then: size, client MB/s (from the upload URL in hand to its last byte sent, as
-// curl -T is timed) and curl MB/s
-// (medians), the ratio (the median of each round's client/curl pair), client peak RSS MB and the whole
+// curl -T is timed) and curl MB/s (medians), the ratio (the median of each round's client/curl pair), client peak RSS MB and the whole
 // upload() time. Targets: >= 0.9x curl, RSS < 150 MB.
 //
 // The emulator stands in for the object store, so it keeps the bytes on tmpfs (/dev/shm) when that has room:
@@ -90,14 +89,15 @@ function pinCpus(): CpuPlan {
   const none: CpuPlan = { uploader: [], describe: "not pinned", release: () => undefined };
   if (process.env.BENCH_UPLOAD_PIN === "0" || cpus < 2 || process.platform !== "linux") return none;
   const all = `0-${cpus - 1}`;
+  const others = cpus === 2 ? "1" : `1-${cpus - 1}`;
   try {
     execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
   } catch {
     return none; // no taskset
   }
   return {
-    uploader: ["taskset", "-c", cpus === 2 ? "1" : `1-${cpus - 1}`],
-    describe: `emulator on CPU 0, uploaders on CPU ${cpus === 2 ? "1" : `1-${cpus - 1}`}`,
+    uploader: ["taskset", "-c", others],
+    describe: `emulator on CPU 0, uploaders on CPU ${others}`,
     release: () => execFileSync("taskset", ["-a", "-p", "-c", all, String(process.pid)], { stdio: "ignore" }),
   };
 }
@@ -168,15 +168,8 @@ function emulatorDataDir(benchDir: string, bytes: number): { dir: string; where:
 
 /** Deletes every stored upload (which also stops the emulator validating it), waits for its background work
  *  to end and flushes dirty pages: the next transfer starts from the same state whichever ran before it. */
-async function settle(emu: Emulator): Promise<void> {
-  const auth = { authorization: `Bearer ${emu.apiKey}` };
-  const list = (await (await fetch(`${emu.baseUrl}/files`, { headers: auth })).json()) as {
-    data: { id: string }[];
-  };
-  for (const f of list.data) {
-    const res = await fetch(`${emu.baseUrl}/files/${f.id}`, { method: "DELETE", headers: auth });
-    if (!res.ok) throw new Error(`DELETE /files/${f.id} answered ${res.status}`);
-  }
+async function settle(emu: Emulator, api: TogetherClient): Promise<void> {
+  for (const f of await api.files.list()) await api.files.delete(f.id);
   await emu.idle();
   await promisify(execFile)("sync");
 }
@@ -222,6 +215,7 @@ export async function runUploadBench(): Promise<UploadFigures> {
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
       const emu = await startEmulator({ dataDir: storage.dir });
+      const api = new TogetherClient({ baseUrl: emu.baseUrl, apiKey: emu.apiKey });
       try {
         // Each transfer starts from the same state (settle), else whichever runs second pays for the first's
         // validation and writeback. Nine rounds at 1-2 GiB, three above, in alternating order; the median of each counts.
@@ -231,16 +225,16 @@ export async function runUploadBench(): Promise<UploadFigures> {
         for (let round = 0; round < rounds; round++) {
           const order = round % 2 === 0 ? ["curl", "client"] : ["client", "curl"];
           for (const who of order) {
-            await settle(emu);
+            await settle(emu, api);
             if (who === "curl") curlTimes.push(await curlUpload(cpu, emu.baseUrl, emu.apiKey, file));
             else clientRuns.push(await clientUpload(cpu, emu.baseUrl, emu.apiKey, file));
           }
         }
-        await settle(emu);
-        const rate = (ms: number): string => ((gib * GiB) / MB / (ms / 1000)).toFixed(0);
+        await settle(emu, api);
+        const mbps = (ms: number): number => (gib * GiB) / MB / (ms / 1000);
+        const rates = (times: number[]): string => times.map((ms) => mbps(ms).toFixed(0)).join(" ");
         console.log(
-          `${gib} GiB, each round in MB/s: curl ${curlTimes.map(rate).join(" ")}; ` +
-            `client ${clientRuns.map((r) => rate(r.ms)).join(" ")}`,
+          `${gib} GiB, each round in MB/s: curl ${rates(curlTimes)}; client ${rates(clientRuns.map((r) => r.ms))}`,
         );
         const curlMs = median(curlTimes);
         const client = {
@@ -248,9 +242,8 @@ export async function runUploadBench(): Promise<UploadFigures> {
           totalMs: median(clientRuns.map((r) => r.totalMs)),
           maxRssKb: Math.max(...clientRuns.map((r) => r.maxRssKb)),
         };
-        const bytes = gib * GiB;
-        const clientRate = bytes / MB / (client.ms / 1000);
-        const curlRate = bytes / MB / (curlMs / 1000);
+        const clientRate = mbps(client.ms);
+        const curlRate = mbps(curlMs);
         // The ratio pairs each client transfer with the curl transfer of its own round (back to back), so a
         // machine that slows down or speeds up over the run moves both sides of each pair alike.
         const ratio = median(clientRuns.map((r, i) => curlTimes[i]! / r.ms));
@@ -271,6 +264,7 @@ export async function runUploadBench(): Promise<UploadFigures> {
           storage.where,
         ]);
       } finally {
+        await api.close();
         await emu.close();
         fs.rmSync(storage.dir, { recursive: true, force: true });
         process.off("SIGINT", onSignal);
