@@ -190,7 +190,7 @@ describe("multipart upload", () => {
       expect(put.status).toBe(200);
       etags.push(put.headers.get("etag")!);
     }
-    expect(etags.every((e) => /^"[0-9a-f]+"$/.test(e))).toBe(true);
+    expect(etags.every((e) => /^"[0-9a-f]{32}"$/.test(e))).toBe(true);
 
     const bad = await api(emu, "POST", "/files/multipart/complete", {
       upload_id,
@@ -219,6 +219,40 @@ describe("multipart upload", () => {
     await fh.read(head, 0, 17, 0);
     await fh.close();
     expect(head.toString()).toBe('{"text": "head"}\n');
+  });
+
+  it("stores a re-sent part under a new ETag, and only the newest one completes", async () => {
+    const init = await api(emu, "POST", "/files/multipart/initiate", {
+      file_name: "retry.jsonl",
+      file_size: 10 * 2 ** 20 + 30, // parts must be 5 MiB or more but for the last
+      num_parts: 2,
+      purpose: "fine-tune",
+      file_type: "jsonl",
+    });
+    const { upload_id, file_id, parts } = init.body;
+    const put = async (i: number, body: Buffer): Promise<string> => {
+      const res = await fetch(parts[i].URL, { method: "PUT", body, headers: parts[i].Headers });
+      expect(res.status).toBe(200);
+      return res.headers.get("etag")!.replace(/"/g, "");
+    };
+    const partSize = 5 * 2 ** 20 + 15;
+    const first = await put(0, Buffer.alloc(partSize, "a"));
+    const stale = await put(1, Buffer.alloc(partSize, "b"));
+    const fresh = await put(1, Buffer.alloc(partSize, "b"));
+    expect(fresh).not.toBe(stale);
+    const complete = (etag: string) =>
+      api(emu, "POST", "/files/multipart/complete", {
+        upload_id,
+        file_id,
+        parts: [
+          { part_number: 1, etag: first },
+          { part_number: 2, etag },
+        ],
+      });
+    const refused = await complete(stale);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/ETag mismatch for part 2/);
+    expect((await complete(fresh)).status).toBe(200);
   });
 
   it("aborts: the file is gone and nothing stays on disk", async () => {
