@@ -1,29 +1,39 @@
-// Reads a byte range of a file as a request body, through four reused buffers instead of a fresh one per
-// chunk. A fresh 1 MiB buffer per read (what fs.createReadStream does) costs the uploading process about a
-// quarter more CPU: new pages to fault in and zero, and garbage to collect, a gigabyte of it per GiB sent.
+// Reads a byte range of a file as a request body that undici streams to the socket chunk by chunk. Three
+// choices keep the uploading process's CPU per GiB near curl's (measured in bench/upload-bench.ts):
 //
-// Why reuse is safe. undici writes each chunk the body stream emits to the socket and pauses the stream
-// until the socket drains whenever write() returns false. A socket writes one chunk at a time, so write()
-// returns true only when nothing earlier is pending and the new chunk went out at once but for a remnant
-// under its 16 KiB high-water mark. The body stream asks the generator for a chunk only when it has none
-// buffered (its high-water mark is below the chunk size). So while chunk m is read, m-1 may be queued in
-// the socket and m-2 may have a remnant there, and m-3 has left user space. With four buffers, chunk m goes
-// into m-4's: one chunk of margin. The byte-exact upload tests (client to emulator, stored copy compared)
-// fail if any of this stops holding.
+// - Four reused buffers instead of a fresh one per chunk (what fs.createReadStream does): a fresh 1 MiB
+//   buffer per read means new pages to fault in and zero, and a gigabyte of garbage per GiB sent.
+// - The generator is the body itself, not wrapped in a Readable: a stream in between adds its own
+//   buffering and events to every chunk.
+// - Reads run in-line while they are fast. A file that was just written or read is in the page cache,
+//   where a 1 MiB read takes a fraction of a millisecond, less than handing it to the thread pool and
+//   back. The first read that blocks for SLOW_READ_MS or more (a cold disk, a network filesystem) moves
+//   the rest of the file to the thread pool, so the provider's event loop, which serves every other
+//   resource's operation, is never held up for long.
+//
+// Why reuse is safe. undici writes each chunk to the socket corked, so a chunk above the socket's 16 KiB
+// high-water mark makes write() return false, and undici then waits for 'drain' (every byte handed to the
+// kernel) before it asks for the next chunk. Only a chunk under 16 KiB can leave a remnant queued while the
+// next one is read. So at most one earlier chunk is still in user space when a buffer is refilled, and
+// four buffers leave margin. The byte-exact upload tests (a slow reader hashing every byte it receives)
+// fail if this stops holding.
+import { readSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { Readable } from "node:stream";
 
 export const CHUNK_BYTES = 2 ** 20;
 const RING = 4;
-/** Well below CHUNK_BYTES: the body stream never holds more than one chunk it has not emitted. */
-const STREAM_HIGH_WATER_MARK = 64 * 1024;
+/** A read that blocks the event loop this long means the file is not in the page cache. */
+export const SLOW_READ_MS = 5;
 
-/** `length` bytes of `path` from `start`, as a stream for an HTTP request body. */
-export function fileBody(path: string, start: number, length: number): Readable {
-  return Readable.from(fileChunks(path, start, length), {
-    objectMode: false,
-    highWaterMark: STREAM_HIGH_WATER_MARK,
-  });
+export interface ChunkOptions {
+  chunkBytes?: number;
+  /** Reads taking this long or more switch the rest of the file to the thread pool (default SLOW_READ_MS). */
+  slowReadMs?: number;
+}
+
+/** `length` bytes of `path` from `start`, as a request body (undici accepts async iterables). */
+export function fileBody(path: string, start: number, length: number): AsyncIterable<Buffer> {
+  return fileChunks(path, start, length);
 }
 
 /** Yields `length` bytes of `path` from `start`, in chunks of at most `chunkBytes`. The file is opened on
@@ -32,17 +42,27 @@ export async function* fileChunks(
   path: string,
   start: number,
   length: number,
-  chunkBytes: number = CHUNK_BYTES,
+  options: ChunkOptions = {},
 ): AsyncGenerator<Buffer, void, undefined> {
+  const chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
+  const slowReadMs = options.slowReadMs ?? SLOW_READ_MS;
   const fh = await open(path, "r");
   try {
     const ring = Array.from({ length: RING }, () => Buffer.allocUnsafe(chunkBytes));
+    let inLine = true;
     let offset = start;
     const end = start + length;
     for (let k = 0; offset < end; k++) {
       const buf = ring[k % RING]!;
       const want = Math.min(chunkBytes, end - offset);
-      const { bytesRead } = await fh.read(buf, 0, want, offset);
+      let bytesRead: number;
+      if (inLine) {
+        const began = performance.now();
+        bytesRead = readSync(fh.fd, buf, 0, want, offset);
+        inLine = performance.now() - began < slowReadMs;
+      } else {
+        ({ bytesRead } = await fh.read(buf, 0, want, offset));
+      }
       if (bytesRead === 0) {
         throw new Error(
           `${path} ended at byte ${offset}, before the ${end} bytes this upload declared; ` +
