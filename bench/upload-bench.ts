@@ -7,8 +7,8 @@
 //     redirect flow, 6 GiB the multipart flow (4 parts in flight);
 //   - `curl -T` the same file to an upload URL obtained from the emulator's `POST /files` 302 flow.
 // Prints each round's rates, then: size, client MB/s (from the upload URL in hand to its last byte sent, as
-// curl -T is timed) and curl MB/s (medians), the ratio (the median of each round's client/curl pair), client peak RSS MB and the whole
-// upload() time. Targets: >= 0.9x curl, RSS < 150 MB.
+// curl -T is timed) and curl MB/s (medians), the ratio (the median of each round's client/curl pair), client
+// peak RSS MB and the whole upload() time. Targets: >= 0.9x curl, RSS < 150 MB.
 //
 // The emulator stands in for the object store, so it keeps the bytes on tmpfs (/dev/shm) when that has room:
 // on a small VM, writing a gigabyte to disk and writing it back dominated the timings and charged whichever
@@ -37,7 +37,6 @@ interface ChildResult {
   /** The whole upload(): POST /files, the PUT, preprocess and the read-back. */
   totalMs: number;
   maxRssKb: number;
-  fileId: string;
 }
 
 /** A 1 MiB block of JSONL lines with random text, so the file is valid training data and not sparse. */
@@ -317,7 +316,7 @@ async function child(baseUrl: string, file: string): Promise<void> {
   const started = performance.now();
   let transferStarted = started;
   let sentAll: number | undefined;
-  const uploaded = await client.files.upload({
+  await client.files.upload({
     path: file,
     fileName: path.basename(file),
     purpose: "fine-tune",
@@ -335,7 +334,6 @@ async function child(baseUrl: string, file: string): Promise<void> {
     ms: (sentAll ?? performance.now()) - transferStarted,
     totalMs,
     maxRssKb: process.resourceUsage().maxRSS,
-    fileId: uploaded.id,
   };
   process.send?.(result);
 }

@@ -31,13 +31,9 @@ export interface ChunkOptions {
   slowReadMs?: number;
 }
 
-/** `length` bytes of `path` from `start`, as a request body (undici accepts async iterables). */
-export function fileBody(path: string, start: number, length: number): AsyncIterable<Buffer> {
-  return fileChunks(path, start, length);
-}
-
-/** Yields `length` bytes of `path` from `start`, in chunks of at most `chunkBytes`. The file is opened on
- *  the first read and closed when the consumer finishes, fails or stops early. */
+/** Yields `length` bytes of `path` from `start`, in chunks of at most `chunkBytes`: an upload's request
+ *  body (undici accepts async iterables). The file is opened on the first read and closed when the
+ *  consumer finishes, fails or stops early. */
 export async function* fileChunks(
   path: string,
   start: number,

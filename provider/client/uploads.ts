@@ -5,7 +5,7 @@
 import { stat } from "node:fs/promises";
 import { isSecureUrl } from "./base-url";
 import { InvalidResponseError, UploadError, isTogetherError } from "./errors";
-import { fileBody } from "./file-chunks";
+import { fileChunks } from "./file-chunks";
 import { type RequestBody, type Transport } from "./transport";
 import {
   type WireFile,
@@ -67,7 +67,7 @@ export function planParts(
 
 function fileSlice(path: string, start: number, length: number): RequestBody {
   if (length === 0) return Buffer.alloc(0);
-  return fileBody(path, start, length);
+  return fileChunks(path, start, length);
 }
 
 /** Sums bytes sent across concurrent parts; a retried part restarts its own count. */
