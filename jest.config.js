@@ -25,7 +25,7 @@ module.exports = {
     "^pulumi-together$": "<rootDir>/sdk/index.ts",
     "^pulumi-together/runtime$": "<rootDir>/provider/runtime.ts",
     "^pulumi-together/client$": "<rootDir>/provider/client/index.ts",
-    "^pulumi-together/emulator$": "<rootDir>/test/emulator/index.ts",
+    "^pulumi-together/emulator$": "<rootDir>/emulator/index.ts",
   },
   setupFiles: ["<rootDir>/test/setup-env.js"],
   reporters: ["default", "<rootDir>/test/summary-reporter.js"],

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { TogetherClient } from "../provider/client";
 import { API_KEY_ENV, BASE_URL_ENV, TIME_SCALE_ENV } from "../provider/config";
 import { dispatch, resetRuntimeForTests } from "../provider/runtime";
-import { startEmulator, type RequestRecord } from "../test/emulator";
+import { startEmulator, type RequestRecord } from "../emulator";
 
 // Low enough that a request's real latency stays a small slice of an emulated poll interval.
 const TIME_SCALE = 300;

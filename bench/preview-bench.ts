@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DedicatedEndpoint, FineTuneJob, TrainingFile } from "../sdk";
-import { startEmulator } from "../test/emulator";
+import { startEmulator } from "../emulator";
 import { LifecycleHarness } from "../test/lifecycle/harness";
 
 const TIME_SCALE = 600;

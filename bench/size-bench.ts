@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { shells, type ShellKind } from "../provider/shell";
 import { DedicatedEndpoint, FineTuneJob, TrainingFile } from "../sdk";
-import { startEmulator } from "../test/emulator";
+import { startEmulator } from "../emulator";
 import { LifecycleHarness } from "../test/lifecycle/harness";
 
 const TIME_SCALE = 600;

@@ -22,7 +22,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { TogetherClient } from "../provider/client";
-import { type Emulator, startEmulator } from "../test/emulator";
+import { type Emulator, startEmulator } from "../emulator";
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;

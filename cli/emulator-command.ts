@@ -2,7 +2,7 @@
 // Pulumi programs (TOGETHER_BASE_URL / together:baseUrl) at it for offline tests.
 // Type-only import: commander is ESM-only and arrives through the caller's program.
 import type { Command } from "commander";
-import { startEmulator } from "../test/emulator";
+import { startEmulator } from "../emulator";
 
 export interface EmulatorCommandOptions {
   port: string;

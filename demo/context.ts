@@ -1,5 +1,5 @@
 // What every way of running the demo shares: options, the program, the emulator and a scratch directory.
-import type { Emulator } from "../test/emulator";
+import type { Emulator } from "../emulator";
 import type { DemoOptions } from "./options";
 import type { ProgramProject } from "./stack-config";
 

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../test/emulator";
+import { startEmulator, type Emulator } from "../emulator";
 import { findPulumi, runWithCli } from "./cli-mode";
 import type { DemoContext } from "./context";
 import { runWithHarness } from "./harness-mode";

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { runCheck } from "../../cli/check-command";
 import { TogetherClient } from "../../provider/client";
 import { TIME_SCALE_ENV } from "../../provider/config";
-import { startEmulator, type Emulator, type EmulatorSummary } from "../emulator";
+import { startEmulator, type Emulator, type EmulatorSummary } from "../../emulator";
 import { LifecycleHarness, type RunOptions } from "../lifecycle/harness";
 import { CASES, type BadInputCase, type CaseEnv, type ConfigKind, type Expected } from "./cases";
 import { writeDatasets } from "./datasets";

@@ -1,7 +1,7 @@
 // The bad-input corpus: one row per mistake a user can make, with the message it must produce. Programs are
 // written as untyped JavaScript would be (arguments cast to `any`), so wrong types reach the SDK classes.
 /* eslint-disable @typescript-eslint/no-explicit-any -- untyped programs are the point of this corpus */
-import type { Emulator } from "../emulator";
+import type { Emulator } from "../../emulator";
 import { DedicatedEndpoint } from "../../sdk/dedicated-endpoint";
 import { FineTuneJob } from "../../sdk/fine-tune-job";
 import { TrainingFile } from "../../sdk/training-file";

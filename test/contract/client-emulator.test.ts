@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MiB, NotFoundError, TogetherClient, type WireFineTune } from "../../provider/client";
-import { type Emulator, startEmulator } from "../emulator";
+import { type Emulator, startEmulator } from "../../emulator";
 
 const MODEL = "meta-llama/Llama-3.2-1B-Instruct";
 

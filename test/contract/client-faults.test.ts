@@ -10,7 +10,7 @@ import {
   UploadError,
   isAmbiguousCreate,
 } from "../../provider/client";
-import { type Emulator, startEmulator } from "../emulator";
+import { type Emulator, startEmulator } from "../../emulator";
 
 const MODEL = "meta-llama/Llama-3.2-1B-Instruct";
 const LINE = `${JSON.stringify({

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { startEmulator, type Emulator } from "../emulator";
+import { startEmulator, type Emulator } from "../../emulator";
 import { api, conversationJsonl, readyFile, type ApiResponse } from "../emulator/test-helpers";
 
 type Schema = Record<string, unknown>;

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../emulator";
+import { startEmulator, type Emulator } from "../../emulator";
 
 // The client's upload helper reads TOGETHER_API_BASE_URL once, when the module loads; it is required
 // after the emulator is listening.

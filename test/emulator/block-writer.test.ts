@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BLOCK, BlockWriter } from "./block-writer";
+import { BLOCK, BlockWriter } from "../../emulator/block-writer";
 
 const MiB = 2 ** 20;
 

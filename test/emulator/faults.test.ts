@@ -1,4 +1,4 @@
-import { startEmulator, type Emulator } from "./index";
+import { startEmulator, type Emulator } from "../../emulator";
 import { api, conversationJsonl, readyFile } from "./test-helpers";
 
 let emu: Emulator;

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "./index";
+import { startEmulator, type Emulator } from "../../emulator";
 import { api, conversationJsonl, settleFile, uploadText } from "./test-helpers";
 
 let emu: Emulator;

@@ -1,5 +1,5 @@
 // Small helpers the emulator's own tests share: raw HTTP calls and ready-made uploaded files.
-import type { Emulator } from "./index";
+import type { Emulator } from "../../emulator";
 
 export interface ApiResponse {
   status: number;

@@ -5,9 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "@jest/globals";
-import { startEmulator, type Emulator } from "../emulator";
-import { endpointState } from "../emulator/endpoint-state";
-import { jobStatus, TERMINAL_STATUSES } from "../emulator/job-timeline";
+import { startEmulator, type Emulator } from "../../emulator";
+import { endpointState } from "../../emulator/endpoint-state";
+import { jobStatus, TERMINAL_STATUSES } from "../../emulator/job-timeline";
 import { LifecycleHarness, type RunOptions, type RunResult } from "../lifecycle/harness";
 import { recordTally, type Tally } from "./tally";
 

@@ -2,7 +2,7 @@
 // duplicate, and destroy must get through them too.
 import { faultFixture, type FaultFixture } from "./fault-stack";
 import { ALL_ROUTES, GET_ROUTES, type RouteMatcher } from "./routes";
-import type { FaultRule } from "../emulator";
+import type { FaultRule } from "../../emulator";
 
 let fx: FaultFixture;
 beforeAll(async () => {

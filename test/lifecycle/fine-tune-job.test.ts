@@ -4,8 +4,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { TogetherClient } from "../../provider/client";
-import { startEmulator, type Emulator } from "../emulator";
-import { DEFAULT_JOB_DURATIONS } from "../emulator/store";
+import { startEmulator, type Emulator } from "../../emulator";
+import { DEFAULT_JOB_DURATIONS } from "../../emulator/store";
 import { HarnessRunError, LifecycleHarness, type RunOptions, type RunResult } from "./harness";
 import { FineTuneJob, type FineTuneJobArgs } from "../../sdk/fine-tune-job";
 

@@ -4,8 +4,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../emulator";
-import { jobStatus } from "../emulator/job-timeline";
+import { startEmulator, type Emulator } from "../../emulator";
+import { jobStatus } from "../../emulator/job-timeline";
 import { HarnessRunError, LifecycleHarness, type RunOptions, type RunResult } from "../lifecycle/harness";
 import { FineTuneJob, TrainingFile } from "../../sdk";
 import { leaks, SCAN, withoutEnvelopes } from "./helpers";

@@ -5,7 +5,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../emulator";
+import { startEmulator, type Emulator } from "../../emulator";
 import { HarnessRunError, LifecycleHarness, type RunOptions } from "../lifecycle/harness";
 import { TrainingFile } from "../../sdk";
 import { SCAN } from "./helpers";

@@ -4,7 +4,7 @@ import { TogetherClient } from "../../../provider/client";
 import { lifecycle } from "../../../provider/resources/dedicated-endpoint/lifecycle";
 import { PartialFailureError } from "../../../provider/shared/partial-failure";
 import type { ProviderContext } from "../../../provider/shared/types";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../emulator";
 
 const TIME_SCALE = 600;
 const API_KEY = "emulator-key";

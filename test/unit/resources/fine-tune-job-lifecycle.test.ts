@@ -5,9 +5,9 @@ import { lifecycle } from "../../../provider/resources/fine-tune-job/lifecycle";
 import { adoptAfterAmbiguousCreate } from "../../../provider/resources/fine-tune-job/reconcile";
 import { PartialFailureError } from "../../../provider/shared/partial-failure";
 import type { ProviderContext } from "../../../provider/shared/types";
-import type { Emulator } from "../../emulator";
+import type { Emulator } from "../../../emulator";
 import { useInProcessProvider } from "./in-process-provider";
-import { DEFAULT_JOB_DURATIONS } from "../../emulator/store";
+import { DEFAULT_JOB_DURATIONS } from "../../../emulator/store";
 import * as path from "node:path";
 
 const TIME_SCALE = 600;

@@ -2,7 +2,7 @@
 // check/create/read/update/delete in-process. Log lines are captured instead of printed.
 import { configure, providerContext, resetRuntimeForTests } from "../../../provider/runtime";
 import type { ProviderContext } from "../../../provider/shared/types";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../emulator";
 
 export interface InProcessProvider {
   emu: Emulator;

@@ -10,7 +10,7 @@ import { lifecycle as jobLifecycle } from "../../../provider/resources/fine-tune
 import { lifecycle as fileLifecycle } from "../../../provider/resources/training-file/lifecycle";
 import { JOURNAL_DIR_ENV } from "../../../provider/shared/create-journal";
 import type { ProviderContext, ResourceLifecycle } from "../../../provider/shared/types";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../emulator";
 
 const TIME_SCALE = 600;
 const FIXTURE = path.join(__dirname, "..", "..", "lifecycle", "fixtures", "fine-tune-job", "train.jsonl");

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../../emulator";
+import { startEmulator, type Emulator } from "../../../emulator";
 import { useInProcessProvider } from "./in-process-provider";
 import { lifecycle } from "../../../provider/resources/training-file/lifecycle";
 import type { ProviderContext } from "../../../provider/shared/types";

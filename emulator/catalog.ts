@@ -1,7 +1,7 @@
 // The emulator's model and hardware knowledge: Together's fine-tuning catalogue (provider/catalog),
 // per-model limits derived from it, model size bands for pricing and hardware sizing, the dedicated
 // hardware offer and the serverless model list.
-import { catalogEntriesFor, fineTuningCatalog, type CatalogEntry } from "../../provider/catalog";
+import { catalogEntriesFor, fineTuningCatalog, type CatalogEntry } from "../provider/catalog";
 
 export const OWNER = "emulator-user";
 export const LORA_MAX_RANK = 64;
