@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { DedicatedEndpoint, FineTuneJob, TrainingFile } from "../sdk";
 import { startEmulator } from "../emulator";
-import { LifecycleHarness } from "../test/lifecycle/harness";
+import { LifecycleHarness } from "../testing/harness";
 
 const TIME_SCALE = 600;
 const FILES = 20;

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { shells, type ShellKind } from "../provider/shell";
 import { DedicatedEndpoint, FineTuneJob, TrainingFile } from "../sdk";
 import { startEmulator } from "../emulator";
-import { LifecycleHarness } from "../test/lifecycle/harness";
+import { LifecycleHarness } from "../testing/harness";
 
 const TIME_SCALE = 600;
 const KINDS: ShellKind[] = ["TrainingFile", "FineTuneJob", "DedicatedEndpoint"];

@@ -9,7 +9,7 @@ export interface DemoContext {
   emulator: Emulator;
   /** Scratch directory for state (removed at the end unless --keep). */
   workDir: string;
-  /** Repository root (holds package.json, dist/ and test/lifecycle/). */
+  /** Repository root (holds package.json and dist/). */
   repoRoot: string;
   print: (line?: string) => void;
 }

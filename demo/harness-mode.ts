@@ -3,12 +3,7 @@
 // Preview, up, a second up (nothing to change) and, unless --keep, destroy.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  HarnessRunError,
-  LifecycleHarness,
-  type RunOptions,
-  type RunResult,
-} from "../test/lifecycle/harness";
+import { HarnessRunError, LifecycleHarness, type RunOptions, type RunResult } from "../testing/harness";
 import { emulatorEnv, type DemoContext } from "./context";
 import { formatCounts, formatOps, formatOutputs } from "./report";
 import { registerTsLoader } from "./ts-loader";

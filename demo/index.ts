@@ -88,7 +88,7 @@ async function main(): Promise<number> {
         options.harness
           ? "--harness: driving the program through the project's lifecycle harness."
           : "Pulumi CLI not found on PATH: driving the same program through the project's lifecycle harness " +
-              "(the real dynamic-provider process; the engine's steps are played by test/lifecycle/harness.ts).",
+              "(the real dynamic-provider process; the engine's steps are played by testing/harness.ts).",
       );
       await runWithHarness(ctx);
     }

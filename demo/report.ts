@@ -1,6 +1,6 @@
 // Prints a run the way a Pulumi user reads one: each resource's operation with its duration, the provider's
 // progress lines under the resource they belong to, the stack outputs, and a resource count.
-import type { RunResult } from "../test/lifecycle/harness";
+import type { RunResult } from "../testing/harness";
 
 type Op = RunResult["ops"][number];
 

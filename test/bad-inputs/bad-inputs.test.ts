@@ -9,7 +9,7 @@ import { runCheck } from "../../cli/check-command";
 import { TogetherClient } from "../../provider/client";
 import { TIME_SCALE_ENV } from "../../provider/config";
 import { startEmulator, type Emulator, type EmulatorSummary } from "../../emulator";
-import { LifecycleHarness, type RunOptions } from "../lifecycle/harness";
+import { LifecycleHarness, type RunOptions } from "../../testing/harness";
 import { CASES, type BadInputCase, type CaseEnv, type ConfigKind, type Expected } from "./cases";
 import { writeDatasets } from "./datasets";
 import { upInProcess } from "./in-process";

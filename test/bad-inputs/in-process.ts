@@ -4,8 +4,8 @@
 // failures, create errors, and errors the SDK itself raised while building the registration.
 import * as pulumi from "@pulumi/pulumi";
 import { configure, dispatch, resetRuntimeForTests } from "../../provider/runtime";
-import { realProcess } from "../lifecycle/provider-host";
-import { unwrapSecrets, type Props } from "../lifecycle/secrets";
+import { realProcess } from "../../testing/provider-host";
+import { unwrapSecrets, type Props } from "../../testing/secrets";
 
 const settings = require("@pulumi/pulumi/runtime/settings");
 const debuggable = require("@pulumi/pulumi/runtime/debuggable");

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "../../emulator";
-import { LifecycleHarness, type RunOptions, type RunResult } from "../lifecycle/harness";
+import { LifecycleHarness, type RunOptions, type RunResult } from "../../testing/harness";
 
 /** Emulated minutes per real 100 ms: a job (~4 emulated minutes) and an endpoint start (~3) take about 1 s. */
 export const TIME_SCALE = 600;

@@ -8,7 +8,7 @@ import { expect } from "@jest/globals";
 import { startEmulator, type Emulator } from "../../emulator";
 import { endpointState } from "../../emulator/endpoint-state";
 import { jobStatus, TERMINAL_STATUSES } from "../../emulator/job-timeline";
-import { LifecycleHarness, type RunOptions, type RunResult } from "../lifecycle/harness";
+import { LifecycleHarness, type RunOptions, type RunResult } from "../../testing/harness";
 import { recordTally, type Tally } from "./tally";
 
 /** Emulated time runs 600x: a default job (~4 emulated minutes) and an endpoint start (~3) take ~1 s. */

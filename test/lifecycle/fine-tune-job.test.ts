@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { TogetherClient } from "../../provider/client";
 import { startEmulator, type Emulator } from "../../emulator";
 import { DEFAULT_JOB_DURATIONS } from "../../emulator/store";
-import { HarnessRunError, LifecycleHarness, type RunOptions, type RunResult } from "./harness";
+import { HarnessRunError, LifecycleHarness, type RunOptions, type RunResult } from "../../testing/harness";
 import { FineTuneJob, type FineTuneJobArgs } from "../../sdk/fine-tune-job";
 
 const TIME_SCALE = 600;

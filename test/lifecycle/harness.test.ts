@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { HarnessRunError, LifecycleHarness, type RunResult } from "./harness";
-import { isSecret, SECRET_SIG_KEY } from "./secrets";
+import { HarnessRunError, LifecycleHarness, type RunResult } from "../../testing/harness";
+import { isSecret, SECRET_SIG_KEY } from "../../testing/secrets";
 import { ToyBucket, ToyObject } from "./fixtures/toy-provider";
 
 interface ProgramOptions {

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "../../emulator";
-import { HarnessRunError, LifecycleHarness, type RunOptions, type RunResult } from "./harness";
+import { HarnessRunError, LifecycleHarness, type RunOptions, type RunResult } from "../../testing/harness";
 import { TrainingFile, type TrainingFileArgs } from "../../sdk/training-file";
 
 const TIME_SCALE = 600;

@@ -1,6 +1,6 @@
 // Shared by the security tests: recognisable secret values, and a search for them that ignores the places a
 // secret is allowed to be (Pulumi's secret envelopes in state).
-import { SECRET_SIG_KEY } from "../lifecycle/secrets";
+import { SECRET_SIG_KEY } from "../../testing/secrets";
 
 /** Values that appear nowhere unless one of ours leaked (never substrings of one another). */
 export const SCAN = {

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "../../emulator";
 import { jobStatus } from "../../emulator/job-timeline";
-import { HarnessRunError, LifecycleHarness, type RunOptions, type RunResult } from "../lifecycle/harness";
+import { HarnessRunError, LifecycleHarness, type RunOptions, type RunResult } from "../../testing/harness";
 import { FineTuneJob, TrainingFile } from "../../sdk";
 import { leaks, SCAN, withoutEnvelopes } from "./helpers";
 

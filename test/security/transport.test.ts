@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type Emulator } from "../../emulator";
-import { HarnessRunError, LifecycleHarness, type RunOptions } from "../lifecycle/harness";
+import { HarnessRunError, LifecycleHarness, type RunOptions } from "../../testing/harness";
 import { TrainingFile } from "../../sdk";
 import { SCAN } from "./helpers";
 
