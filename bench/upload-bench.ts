@@ -23,6 +23,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { TogetherClient } from "../provider/client";
 import { type Emulator, startEmulator } from "../emulator";
+import { errorText } from "../provider/shared/error-text";
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -341,7 +342,7 @@ async function child(baseUrl: string, file: string): Promise<void> {
 if (process.argv[2] === CHILD_FLAG) {
   const [baseUrl, file] = process.argv.slice(3) as [string, string];
   child(baseUrl, file).catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
+    console.error(errorText(err));
     process.exit(1);
   });
 }

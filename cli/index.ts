@@ -4,6 +4,7 @@
 import { Command } from "commander";
 import { registerCheckCommand } from "./check-command";
 import { registerEmulatorCommand } from "./emulator-command";
+import { errorText } from "../provider/shared/error-text";
 
 export function buildCli(): Command {
   const program = new Command("pulumi-together")
@@ -20,7 +21,7 @@ if (require.main === module) {
   buildCli()
     .parseAsync(process.argv)
     .catch((err: unknown) => {
-      console.error(`pulumi-together: ${err instanceof Error ? err.message : String(err)}`);
+      console.error(`pulumi-together: ${errorText(err)}`);
       process.exitCode = 2;
     });
 }

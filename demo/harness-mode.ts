@@ -7,6 +7,7 @@ import { HarnessRunError, LifecycleHarness, type RunOptions, type RunResult } fr
 import { emulatorEnv, type DemoContext } from "./context";
 import { formatCounts, formatOps, formatOutputs } from "./report";
 import { registerTsLoader } from "./ts-loader";
+import { errorText } from "../provider/shared/error-text";
 
 /** The program's entry: package.json `main` when it names a file, else index.ts. */
 function programEntry(dir: string): string {
@@ -69,7 +70,7 @@ export async function runWithHarness(ctx: DemoContext): Promise<void> {
         if (err instanceof HarnessRunError) {
           for (const line of formatOps(err.ops, err.providerLog, preview)) print(line);
         }
-        print(`error: ${err instanceof Error ? err.message : String(err)}`);
+        print(`error: ${errorText(err)}`);
         throw err;
       }
     };

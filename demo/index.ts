@@ -11,6 +11,7 @@ import type { DemoContext } from "./context";
 import { runWithHarness } from "./harness-mode";
 import { parseOptions } from "./options";
 import { readProgramProject, type ProgramProject } from "./stack-config";
+import { errorText } from "../provider/shared/error-text";
 
 const REPO_ROOT = path.resolve(__dirname, "../..");
 
@@ -66,7 +67,7 @@ async function main(): Promise<number> {
   try {
     program = readProgramProject(options.programDir, options.stack);
   } catch (err) {
-    print(`Demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    print(`Demo failed: ${errorText(err)}`);
     return 1;
   }
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-together-demo-"));
@@ -101,7 +102,7 @@ async function main(): Promise<number> {
     print(`Demo finished in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
     return clean ? 0 : 1;
   } catch (err) {
-    print(`Demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    print(`Demo failed: ${errorText(err)}`);
     confirmNothingLeft(emulator);
     return 1;
   } finally {

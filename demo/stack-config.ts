@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { errorText } from "../provider/shared/error-text";
 
 export interface ProgramProject {
   dir: string;
@@ -17,7 +18,7 @@ function readYaml(file: string): unknown {
   try {
     return parse(fs.readFileSync(file, "utf8")) as unknown;
   } catch (err) {
-    throw new Error(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, {
+    throw new Error(`cannot read ${file}: ${errorText(err)}`, {
       cause: err,
     });
   }

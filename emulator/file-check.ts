@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import { parquetMetadataAsync, parquetSchema } from "hyparquet";
 import type { FilePurpose, FileType } from "./store";
+import { errorText } from "../provider/shared/error-text";
 
 export type DatasetFormat = "GENERAL" | "CONVERSATION" | "INSTRUCTION" | "PREFERENCE" | "TOKENIZED";
 
@@ -91,7 +92,7 @@ async function checkLines(
       try {
         text = decoder.decode(chunk, { stream: true });
       } catch (err) {
-        return invalid(`File is not UTF-8 encoded. Error raised: ${(err as Error).message}`, lineNo);
+        return invalid(`File is not UTF-8 encoded. Error raised: ${errorText(err)}`, lineNo);
       }
       if (text.includes("\u0000")) {
         return invalid(`Error parsing json payload. Unexpected format on line ${lineNo + 1}.`, lineNo);
@@ -262,7 +263,7 @@ async function checkParquet(path: string, size: number, purpose: FilePurpose): P
       columns = parquetSchema(metadata).children.map((c) => c.element.name);
       rows = Number(metadata.num_rows);
     } catch (err) {
-      return invalid(`Unable to read the Parquet footer: ${(err as Error).message}`, 0);
+      return invalid(`Unable to read the Parquet footer: ${errorText(err)}`, 0);
     }
     if (!columns.includes("input_ids"))
       return invalid('Parquet file must contain an "input_ids" column.', rows);

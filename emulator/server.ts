@@ -17,6 +17,7 @@ import { MultipartError, multipartFields } from "./multipart";
 import { redactHeaders, redactSecrets } from "./redact";
 import { ConnectionDropped, type Route, type RouteContext, type Runtime } from "./runtime";
 import type { FaultAction, RequestRecord } from "./types";
+import { errorText } from "../provider/shared/error-text";
 
 export interface ServerDeps {
   rt: Runtime;
@@ -37,7 +38,7 @@ export function createHandler(
     handle(deps, req, res).catch((err: unknown) => {
       // Only a bug in the emulator gets here; answer like Together's 500 so the client sees something.
       if (!res.headersSent)
-        writeReply(res, errorReply(new ApiError(500, `emulator internal error: ${(err as Error).message}`)));
+        writeReply(res, errorReply(new ApiError(500, `emulator internal error: ${errorText(err)}`)));
       else res.destroy();
     });
   };

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { DynamicProviderHost, ProviderRpcError, realProcess, type Props } from "./provider-host";
 import { annotateSecrets, unwrapSecrets } from "./secrets";
+import { errorText } from "../provider/shared/error-text";
 
 const settings = require("@pulumi/pulumi/runtime/settings");
 const debuggable = require("@pulumi/pulumi/runtime/debuggable");
@@ -201,8 +202,8 @@ export class LifecycleHarness {
           ops.push(op(drift ? "refresh(drift)" : "refresh(same)", entry, started));
           kept.push({ ...entry, id: res.id, inputs, outputs });
         } catch (err) {
-          errors.push(`${entry.key}: ${message(err)}`);
-          ops.push(op("refresh", entry, started, `failed: ${message(err)}`));
+          errors.push(`${entry.key}: ${errorText(err)}`);
+          ops.push(op("refresh", entry, started, `failed: ${errorText(err)}`));
           kept.push(entry);
         }
       }
@@ -225,7 +226,7 @@ export class LifecycleHarness {
         try {
           ops.push(await this.deleteEntry(host, entry, "delete"));
         } catch (err) {
-          errors.push(`${entry.key}: ${message(err)}`);
+          errors.push(`${entry.key}: ${errorText(err)}`);
           kept.unshift(entry);
         }
       }
@@ -343,7 +344,7 @@ export class LifecycleHarness {
               initErrors: failed.reasons,
             });
           }
-          ops.push(op(opName, base, started, `${failed ? "partial failure" : "failed"}: ${message(err)}`));
+          ops.push(op(opName, base, started, `${failed ? "partial failure" : "failed"}: ${errorText(err)}`));
           throw err;
         }
       };
@@ -412,7 +413,9 @@ export class LifecycleHarness {
             ...prior,
             ...(failed ? { outputs: outputsOf(failed.properties), initErrors: failed.reasons, inputs } : {}),
           });
-          ops.push(op("update", base, started, `${failed ? "partial failure" : "failed"}: ${message(err)}`));
+          ops.push(
+            op("update", base, started, `${failed ? "partial failure" : "failed"}: ${errorText(err)}`),
+          );
           throw err;
         }
       }
@@ -447,7 +450,7 @@ export class LifecycleHarness {
           return await step(args.type, args.name);
         } catch (err) {
           const plain = forSdk(err);
-          errors.push(message(plain));
+          errors.push(errorText(plain));
           throw plain;
         }
       },
@@ -458,7 +461,7 @@ export class LifecycleHarness {
     const parked = realProcess.rawListeners("unhandledRejection") as ((...args: unknown[]) => void)[];
     realProcess.removeAllListeners("unhandledRejection");
     const onRejection = (reason: unknown): void => {
-      const text = message(reason);
+      const text = errorText(reason);
       if (!errors.some((e) => text.includes(e) || e.includes(text))) errors.push(text);
     };
     realProcess.on("unhandledRejection", onRejection);
@@ -469,7 +472,7 @@ export class LifecycleHarness {
           try {
             ops.push(await this.deleteEntry(host, entry, "delete(pending)"));
           } catch (err) {
-            errors.push(`${entry.key}: ${message(err)}`);
+            errors.push(`${entry.key}: ${errorText(err)}`);
             stillPending.push(entry);
           }
         }
@@ -512,7 +515,7 @@ export class LifecycleHarness {
         try {
           ops.push(await this.deleteEntry(host, entry, "delete"));
         } catch (err) {
-          errors.push(`${entry.key}: ${message(err)}`);
+          errors.push(`${entry.key}: ${errorText(err)}`);
           kept.unshift(entry);
         }
       }
@@ -520,7 +523,7 @@ export class LifecycleHarness {
         try {
           ops.push(await this.deleteEntry(host, entry, "delete(replaced)"));
         } catch (err) {
-          errors.push(`${entry.key}: ${message(err)}`);
+          errors.push(`${entry.key}: ${errorText(err)}`);
           stillPending.push({ ...entry, pendingDelete: true });
         }
       }
@@ -602,10 +605,6 @@ function op(
   const entry: Op = { op: name, key: r.key, type: r.type, name: r.name, durationMs: Date.now() - started };
   if (detail !== undefined) entry.detail = detail;
   return entry;
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function findPackageRoot(start: string): string {

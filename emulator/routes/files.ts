@@ -10,6 +10,7 @@ import { ApiError, badRequest, json, multipartBoundary, notFound, type Reply } f
 import { MultipartError, readMultipart } from "../multipart";
 import { ConnectionDropped, type Route, type RouteContext, type Runtime } from "../runtime";
 import type { FilePurpose, FileRecord, FileType } from "../store";
+import { errorText } from "../../provider/shared/error-text";
 
 /** Upload URLs (the emulator's stand-in for pre-signed object-store URLs) live under this prefix. */
 export const UPLOAD_PREFIX = "/_uploads";
@@ -82,7 +83,7 @@ function startProcessing(rt: Runtime, file: FileRecord): void {
       .catch((err: unknown) => ({
         valid: false,
         nlines: 0,
-        error: `internal error while processing: ${(err as Error).message}`,
+        error: `internal error while processing: ${errorText(err)}`,
         hasMessageWeights: false,
         hasTools: false,
       }))
@@ -174,7 +175,7 @@ async function streamTo(
     }
   } catch (err) {
     if (err instanceof ApiError || err instanceof ConnectionDropped) throw err;
-    throw new ConnectionDropped(`client went away mid-upload: ${(err as Error).message}`);
+    throw new ConnectionDropped(`client went away mid-upload: ${errorText(err)}`);
   }
   await writer.finish();
   return { etag: storedBodyEtag(), written: writer.written };
@@ -484,7 +485,7 @@ async function uploadOneShot(ctx: RouteContext): Promise<Reply> {
     await fs.promises.rm(dataPath, { force: true });
     if (err instanceof MultipartError) throw badRequest(err.message);
     if (err instanceof ApiError || err instanceof ConnectionDropped) throw err;
-    throw new ConnectionDropped(`client went away mid-upload: ${(err as Error).message}`);
+    throw new ConnectionDropped(`client went away mid-upload: ${errorText(err)}`);
   }
   await fh.close();
   ctx.recordBody(fields);

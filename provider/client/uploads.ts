@@ -15,6 +15,7 @@ import {
   type WireMultipartPart,
   WireMultipartAbortSchema,
 } from "./wire/files";
+import { errorText } from "../shared/error-text";
 
 export const MiB = 2 ** 20;
 export const GiB = 2 ** 30;
@@ -126,10 +127,6 @@ async function putSlice(t: Transport, o: PutOptions): Promise<string | undefined
   return res.header("etag");
 }
 
-function describeCause(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 async function failUpload(
   label: { method: string; path: string },
   opts: UploadOptions,
@@ -143,12 +140,12 @@ async function failUpload(
     await cleanup();
     outcome = `the partial file was removed (${how})`;
   } catch (cleanupErr) {
-    outcome = `removing the partial file (${how}) also failed: ${describeCause(cleanupErr)}`;
+    outcome = `removing the partial file (${how}) also failed: ${errorText(cleanupErr)}`;
   }
   throw new UploadError({
     ...label,
     cause,
-    detail: `upload of "${opts.fileName}" as ${fileId} failed: ${describeCause(cause)}; ${outcome}`,
+    detail: `upload of "${opts.fileName}" as ${fileId} failed: ${errorText(cause)}; ${outcome}`,
   });
 }
 
@@ -174,7 +171,7 @@ export async function uploadFile(
       method: "POST",
       path: t.pathOf("/files"),
       cause: err,
-      detail: `cannot read "${opts.path}": ${describeCause(err)}`,
+      detail: `cannot read "${opts.path}": ${errorText(err)}`,
     });
   }
   if (size > MAX_UPLOAD_BYTES) {

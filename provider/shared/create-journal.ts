@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { isPartialFailure } from "./partial-failure";
 import type { ProviderContext, ProviderLog } from "./types";
+import { errorText } from "./error-text";
 
 export const JOURNAL_DIR_ENV = "PULUMI_TOGETHER_JOURNAL_DIR";
 /** An interrupted create older than this is not resumed: whatever it made was dealt with, or should be by hand. */
@@ -142,9 +143,7 @@ export class CreateJournal {
   }
 
   private warn(what: string, e: unknown): void {
-    this.log.warn(
-      `create journal: ${what} failed (${e instanceof Error ? e.message : String(e)}); continuing without it`,
-    );
+    this.log.warn(`create journal: ${what} failed (${errorText(e)}); continuing without it`);
   }
 }
 

@@ -3,6 +3,7 @@ import { isUtf8 } from "node:buffer";
 import { isPlainObject } from "./describe";
 import { type IssueCollector, problem, type Problem } from "./issues";
 import { checkRow, detectFormat, type JsonlFormat, notAnObject } from "./line-rules";
+import { errorText } from "../shared/error-text";
 
 const NEWLINE = 10;
 
@@ -114,7 +115,7 @@ function parseProblem(text: string, err: unknown): Problem {
   if (text.charCodeAt(0) === 0xfeff) {
     return problem("the file starts with a UTF-8 byte order mark", "save the file as UTF-8 without BOM");
   }
-  const detail = err instanceof Error ? err.message : String(err);
+  const detail = errorText(err);
   return problem(
     `invalid JSON (${detail})`,
     "write each example as one complete JSON object on a single line",

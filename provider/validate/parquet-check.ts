@@ -4,6 +4,7 @@ import { type FileHandle } from "node:fs/promises";
 import { parquetMetadataAsync, parquetSchema } from "hyparquet";
 import { type IssueCollector, problem } from "./issues";
 import { MIN_SAMPLES, PARQUET_COLUMNS } from "./limits";
+import { errorText } from "../shared/error-text";
 
 const ALLOWED: readonly string[] = PARQUET_COLUMNS;
 
@@ -33,7 +34,7 @@ export async function checkParquet(
     columns = parquetSchema(metadata).children.map((c) => c.element.name);
     rows = Number(metadata.num_rows);
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = errorText(err);
     issues.add(
       problem(
         `cannot be read as Parquet (${detail})`,

@@ -13,6 +13,7 @@ import { LifecycleHarness, type RunOptions } from "../../testing/harness";
 import { CASES, type BadInputCase, type CaseEnv, type ConfigKind, type Expected } from "./cases";
 import { writeDatasets } from "./datasets";
 import { upInProcess } from "./in-process";
+import { errorText } from "../../provider/shared/error-text";
 
 const TIME_SCALE = 600;
 
@@ -73,7 +74,7 @@ async function viaHarness(c: BadInputCase, program: () => void, i: number): Prom
     await (c.via === "harness-preview" ? h.preview(program, opts) : h.up(program, opts));
     return [];
   } catch (err) {
-    return [err instanceof Error ? err.message : String(err)];
+    return [errorText(err)];
   }
 }
 

@@ -6,15 +6,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { configure, dispatch, resetRuntimeForTests } from "../../provider/runtime";
 import { realProcess } from "../../testing/provider-host";
 import { unwrapSecrets, type Props } from "../../testing/secrets";
+import { errorText } from "../../provider/shared/error-text";
 
 const settings = require("@pulumi/pulumi/runtime/settings");
 const debuggable = require("@pulumi/pulumi/runtime/debuggable");
 
 const DYNAMIC_PREFIX = "pulumi-nodejs:dynamic/together:";
-
-function text(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 export async function upInProcess(
   program: () => void,
@@ -46,14 +43,14 @@ export async function upInProcess(
         };
         return { id: created.id, state: created.outs };
       } catch (err) {
-        note(text(err));
+        note(errorText(err));
         throw err;
       }
     },
   };
   const parked = realProcess.rawListeners("unhandledRejection") as ((...args: unknown[]) => void)[];
   realProcess.removeAllListeners("unhandledRejection");
-  const onRejection = (reason: unknown): void => note(text(reason));
+  const onRejection = (reason: unknown): void => note(errorText(reason));
   realProcess.on("unhandledRejection", onRejection);
   try {
     pulumi.runtime.setAllConfig(opts.config, ["together:apiKey"]);
@@ -61,9 +58,9 @@ export async function upInProcess(
     try {
       await pulumi.runtime.runInPulumiStack(async () => program());
     } catch (err) {
-      note(text(err));
+      note(errorText(err));
     }
-    await settings.waitForRPCs().catch((err: unknown) => note(text(err)));
+    await settings.waitForRPCs().catch((err: unknown) => note(errorText(err)));
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
     await new Promise((resolve) => setImmediate(resolve));

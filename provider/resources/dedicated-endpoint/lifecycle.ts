@@ -64,6 +64,7 @@ import {
   normalizeInputs,
 } from "./schema";
 import { heading, isToleratedAutoStop, planState, recordedState } from "./state-policy";
+import { errorText } from "../../shared/error-text";
 
 const MINUTE_MS = 60_000;
 /** Stopping before DELETE is what ends billing at once; it should take well under this. */
@@ -81,10 +82,6 @@ function specOf(inputs: Record<string, unknown>): DedicatedEndpointSpec {
   const spec = normalizeInputs(r.value, logicalNameOf(inputs));
   if (typeof inputs.hourlyPriceUsd === "number") spec.hourlyPriceUsd = inputs.hourlyPriceUsd;
   return spec;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Old outputs as stored; tolerant of props that came from a `get` (program inputs only). */

@@ -6,6 +6,7 @@ import type { ProviderContext } from "../../shared/types";
 import { isFailedStatus, satisfies } from "./job-status";
 import { subject, usd } from "./messages";
 import type { WaitTarget } from "./schema";
+import { errorText } from "../../shared/error-text";
 
 const INITIAL_POLL_MS = 5_000;
 const MAX_POLL_MS = 60_000;
@@ -44,7 +45,7 @@ export async function lastErrorEvents(ctx: ProviderContext, job: WireFineTune): 
   try {
     events = await ctx.client().fineTunes.events(job.id);
   } catch (e) {
-    return `(events unavailable: ${e instanceof Error ? e.message : String(e)})`;
+    return `(events unavailable: ${errorText(e)})`;
   }
   const errors = events.filter(isErrorEvent);
   const chosen = (errors.length > 0 ? errors : events).slice(-EVENTS_IN_MESSAGE);

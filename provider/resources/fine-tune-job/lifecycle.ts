@@ -37,6 +37,7 @@ import {
   type FineTuneJobInputs,
   type WaitTarget,
 } from "./schema";
+import { errorText } from "../../shared/error-text";
 
 /** How long destroy waits for a cancelled job to stop (real time, divided by the time scale). */
 const CANCEL_WAIT_MS = 5 * 60_000;
@@ -50,10 +51,6 @@ const PRICE_FIELDS = [
   "trainingMethod",
   "trainingType",
 ];
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Check failures are returned, not thrown, so the process-wide redaction never sees them: scrub here. */
 function scrubbed(failures: CheckFailure[], secrets: string[]): CheckFailure[] {

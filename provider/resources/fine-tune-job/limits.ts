@@ -4,6 +4,7 @@ import { catalogEntriesFor, type CatalogEntry } from "../../catalog";
 import { isNotFound, type WireModelLimits } from "../../client";
 import type { CheckFailure, ProviderContext } from "../../shared/types";
 import { problem } from "./messages";
+import { errorText } from "../../shared/error-text";
 
 export interface TypeLimits {
   minBatchSize: number;
@@ -105,7 +106,7 @@ export async function lookUpLimits(ctx: ProviderContext, model: string): Promise
     return { kind: "found", limits: limitsFromWire(model, await ctx.client().fineTunes.modelLimits(model)) };
   } catch (e) {
     if (isNotFound(e)) return { kind: "not-fine-tunable", model };
-    why = e instanceof Error ? e.message : String(e);
+    why = errorText(e);
   }
   const fromCatalog = limitsFromCatalog(model);
   return fromCatalog ? { kind: "found", limits: fromCatalog } : { kind: "unavailable", model, why };

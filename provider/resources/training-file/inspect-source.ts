@@ -11,6 +11,7 @@ import {
   type TrainingFilePurpose,
   type TrainingFileType,
 } from "./schema";
+import { errorText } from "../../shared/error-text";
 
 /** Each problem becomes one check failure; the validator adds one closing note when it stopped early. */
 export const MAX_REPORTED_ISSUES = 20;
@@ -47,7 +48,7 @@ export async function inspectSource(
     stat = await fs.promises.stat(req.sourcePath);
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === "ENOENT";
-    const what = missing ? "no such file" : `cannot be read (${(e as Error).message})`;
+    const what = missing ? "no such file" : `cannot be read (${errorText(e)})`;
     return {
       failures: [
         failure(

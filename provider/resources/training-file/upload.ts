@@ -8,6 +8,7 @@ import { PartialFailureError } from "../../shared/partial-failure";
 import { prefix } from "./inspect-source";
 import type { TrainingFileCheckedInputs } from "./schema";
 import { outputsFor } from "./outputs";
+import { errorText } from "../../shared/error-text";
 
 /** Together's validation of a large file takes minutes; past this the file is kept and the next up resumes. */
 export const PROCESSING_TIMEOUT_MS = 30 * 60_000;
@@ -55,7 +56,7 @@ export async function uploadFile(
     // Once it knew the file id, the client aborted the multipart upload or deleted the half-made file.
     // Without an id (the request that creates it failed ambiguously) the empty file is ours to find.
     const cleanup = isAmbiguousCreate(e) ? await removeEmptyNamesakes(inputs, ctx) : "";
-    throw new Error(`${who}: uploading ${inputs.fileName} failed: ${(e as Error).message}${cleanup}`, {
+    throw new Error(`${who}: uploading ${inputs.fileName} failed: ${errorText(e)}${cleanup}`, {
       cause: e,
     });
   }
@@ -73,7 +74,7 @@ async function removeEmptyNamesakes(
   } catch (e) {
     return (
       `. Together may hold an empty file named ${inputs.fileName} from this attempt (listing files to remove it ` +
-      `failed: ${(e as Error).message}); delete it with the Together CLI if so`
+      `failed: ${errorText(e)}); delete it with the Together CLI if so`
     );
   }
   const strays = files.filter(
@@ -139,7 +140,7 @@ export async function awaitProcessing(
       );
     }
     // The file exists and may still pass: keep it in state so the next up does not upload a second copy.
-    throw new PartialFailureError(file.id, outputsFor(inputs, last), [`${who}: ${(e as Error).message}`]);
+    throw new PartialFailureError(file.id, outputsFor(inputs, last), [`${who}: ${errorText(e)}`]);
   }
 }
 
@@ -147,7 +148,7 @@ export async function deleteQuietly(id: string, ctx: ProviderContext): Promise<v
   try {
     await ctx.client().files.delete(id);
   } catch (e) {
-    if (!isNotFound(e)) ctx.log.warn(`could not delete file ${id}: ${(e as Error).message}`);
+    if (!isNotFound(e)) ctx.log.warn(`could not delete file ${id}: ${errorText(e)}`);
   }
 }
 
