@@ -1,7 +1,9 @@
 export * from "./client";
 export * from "./errors";
 export * from "./retry";
-export * from "./redact";
+export * from "./secret-fields";
+// Part of the client's public API; the implementation is the provider's one redactor.
+export { REDACTED, redact } from "../shared/redact";
 export { isLoopbackHost, isSecureUrl, parseBaseUrl } from "./base-url";
 export { type ApiCall, type ExternalCall, type RawResponse, Transport, apiMessageOf } from "./transport";
 export { FilesApi } from "./files";

@@ -10,7 +10,8 @@ import {
   type TogetherError,
   errorForStatus,
 } from "./errors";
-import { redact, secretsInBody } from "./redact";
+import { redact } from "../shared/redact";
+import { secretsInBody } from "./secret-fields";
 import { type CallKind, type Failure, isRetryable, retryDelayMs, shouldRetryHeader } from "./retry";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";

@@ -1,24 +1,36 @@
+// The provider's one secret redactor. The runtime's process-wide registry redacts every log line and thrown
+// error; the client redacts each request's key and body tokens from the messages it builds (`redact`).
 export const REDACTED = "[redacted]";
 
 /** Shorter values would redact ordinary words out of every message; no real credential is this short. */
 const MIN_SECRET_LENGTH = 4;
 
 /**
+ * The spellings a secret takes in the text a server echoes back: as is; inside a JSON string (`"`, `\` and
+ * control characters escaped), as in a quoted request body; percent-encoded as in a URL (encodeURIComponent)
+ * and as in a form body (URLSearchParams, which also encodes `!'()~` and writes a space as `+`).
+ */
+function spellings(secret: string): string[] {
+  return [
+    secret,
+    JSON.stringify(secret).slice(1, -1),
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice("s=".length),
+  ];
+}
+
+/**
  * The values that must never leave the provider process: the API key and every third-party token a lifecycle
- * registers. Each value is also matched in the spellings it takes inside JSON text and URLs, so an echoed request
- * body or query string is caught too.
+ * registers, each matched in all its spellings.
  */
 export class SecretRegistry {
   private readonly needles = new Set<string>();
 
   add(value: string | undefined): void {
     if (typeof value !== "string") return;
-    const trimmed = value.trim();
-    for (const v of [value, trimmed]) {
+    for (const v of [value, value.trim()]) {
       if (v.length < MIN_SECRET_LENGTH) continue;
-      this.needles.add(v);
-      this.needles.add(JSON.stringify(v).slice(1, -1));
-      this.needles.add(encodeURIComponent(v));
+      for (const spelling of spellings(v)) this.needles.add(spelling);
     }
   }
 
@@ -106,3 +118,10 @@ function safeJson(value: unknown): string {
 
 /** The provider process's registry: one process serves every resource of a deployment. */
 export const processSecrets = new SecretRegistry();
+
+/** `text` without `secrets`, by SecretRegistry's rules: for secrets that belong to one call (a request's). */
+export function redact(text: string, secrets: Iterable<string | undefined>): string {
+  const registry = new SecretRegistry();
+  for (const secret of secrets) registry.add(secret);
+  return registry.redact(text);
+}

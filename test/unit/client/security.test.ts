@@ -106,4 +106,37 @@ describe("secrets never leak", () => {
       await server.close();
     }
   });
+
+  it("redacts a body token the server echoes JSON-escaped or URL-encoded", async () => {
+    // Quotes and backslashes are escaped inside a JSON string; `/`, `+`, `!` and spaces are percent-encoded.
+    const token = 'hf_SECRET"quoted\\back/slash+plus! space';
+    const server = await startServer((req, res) => {
+      // A server quoting the raw request body (JSON or form) and the token as it would appear in a URL.
+      apiError(res, 400, `rejected ${req.body}; see /v1/tokens/${encodeURIComponent(token)}`);
+    });
+    try {
+      const { transport, logs } = testTransport(server.origin, { maxRetries: 0 });
+      const call = { call: "t", method: "POST", path: "/fine-tunes", kind: "idempotent" } as const;
+      const viaJson = await caught(transport.raw({ ...call, json: { hf_api_token: token } }));
+      const viaForm = await caught(transport.raw({ ...call, form: { hf_api_token: token } }));
+      expect(server.requests[0]!.body).toContain(JSON.stringify(token).slice(1, -1));
+      expect(server.requests[1]!.body).toContain(new URLSearchParams({ t: token }).toString().slice(2));
+      for (const err of [viaJson, viaForm]) {
+        const all = everythingAbout(err);
+        expect((err as TogetherError).apiMessage).toContain("[redacted]");
+        for (const spelling of [
+          token,
+          JSON.stringify(token).slice(1, -1),
+          encodeURIComponent(token),
+          new URLSearchParams({ t: token }).toString().slice(2),
+          "SECRET",
+        ]) {
+          expect(all).not.toContain(spelling);
+        }
+      }
+      expect(logs.join("\n")).not.toContain("SECRET");
+    } finally {
+      await server.close();
+    }
+  });
 });

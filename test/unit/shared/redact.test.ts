@@ -1,7 +1,22 @@
 import { PartialFailureError } from "../../../provider/shared/partial-failure";
-import { REDACTED, SecretRegistry } from "../../../provider/shared/redact";
+import { REDACTED, redact, SecretRegistry } from "../../../provider/shared/redact";
 
 const KEY = "tgp_v1_abcdefghijklmnop";
+
+describe("redact", () => {
+  it("redacts one call's secrets in every spelling, like the registry, and keeps the rest", () => {
+    const token = 'hf_"x\\y/z+1';
+    const text = [
+      `key ${KEY}`,
+      `body ${JSON.stringify({ hf_api_token: token })}`,
+      `url /t/${encodeURIComponent(token)}`,
+      `form ${new URLSearchParams({ hf_api_token: token }).toString()}`,
+    ].join("; ");
+    expect(redact(text, [KEY, token, undefined])).toBe(
+      `key ${REDACTED}; body {"hf_api_token":"${REDACTED}"}; url /t/${REDACTED}; form hf_api_token=${REDACTED}`,
+    );
+  });
+});
 
 describe("SecretRegistry", () => {
   it("redacts every occurrence, in JSON-escaped and URL-encoded spellings too", () => {
@@ -11,6 +26,15 @@ describe("SecretRegistry", () => {
     expect(r.redact(`Bearer ${KEY} and ${KEY}`)).toBe(`Bearer ${REDACTED} and ${REDACTED}`);
     expect(r.redact(JSON.stringify({ t: 'to"k/en+1' }))).toBe(`{"t":"${REDACTED}"}`);
     expect(r.redact(`?token=${encodeURIComponent('to"k/en+1')}`)).toBe(`?token=${REDACTED}`);
+  });
+
+  it("redacts a secret with quotes and backslashes inside JSON, and percent-encoded in a URL or a form", () => {
+    const secret = 'tok"en\\with/slash+plus! and space';
+    const r = new SecretRegistry();
+    r.add(secret);
+    expect(r.redact(JSON.stringify({ t: secret }))).toBe(`{"t":"${REDACTED}"}`);
+    expect(r.redact(`/v1/x?t=${encodeURIComponent(secret)}`)).toBe(`/v1/x?t=${REDACTED}`);
+    expect(r.redact(new URLSearchParams({ t: secret }).toString())).toBe(`t=${REDACTED}`);
   });
 
   it("ignores undefined, empty and too-short values", () => {

@@ -1,5 +1,5 @@
-// Secrets a request can carry: the API key (header) and third-party tokens inside JSON bodies. Any text the
-// client puts into an error message or a log line passes through `redact` with the secrets of that request.
+// Request fields that carry secrets. The transport redacts their values, with the API key, from every error
+// message and log line a request produces (provider/shared/redact.ts).
 
 /** Body keys whose values are credentials for other services. */
 export const SECRET_BODY_KEYS: ReadonlySet<string> = new Set([
@@ -8,8 +8,6 @@ export const SECRET_BODY_KEYS: ReadonlySet<string> = new Set([
   "wandb_api_key",
   "wandb_key",
 ]);
-
-export const REDACTED = "[redacted]";
 
 /** Every string value under a secret key, at any depth. */
 export function secretsInBody(body: unknown): string[] {
@@ -26,13 +24,4 @@ export function secretsInBody(body: unknown): string[] {
   };
   walk(body);
   return found;
-}
-
-/** Replaces every occurrence of each secret (longest first, so a secret containing another is fully hidden). */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of [...secrets].filter((x) => x.length > 0).sort((a, b) => b.length - a.length)) {
-    out = out.split(s).join(REDACTED);
-  }
-  return out;
 }
