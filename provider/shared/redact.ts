@@ -38,12 +38,12 @@ export class SecretRegistry {
     return this.needles.size;
   }
 
-  redact(text: string): string {
+  redact(text: string, replacement = REDACTED): string {
     if (this.needles.size === 0) return text;
     let out = text;
     // Longest first, so a secret that contains another is replaced whole.
     for (const needle of [...this.needles].sort((a, b) => b.length - a.length)) {
-      if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+      if (out.includes(needle)) out = out.split(needle).join(replacement);
     }
     return out;
   }
@@ -120,8 +120,8 @@ function safeJson(value: unknown): string {
 export const processSecrets = new SecretRegistry();
 
 /** `text` without `secrets`, by SecretRegistry's rules: for secrets that belong to one call (a request's). */
-export function redact(text: string, secrets: Iterable<string | undefined>): string {
+export function redact(text: string, secrets: Iterable<string | undefined>, replacement = REDACTED): string {
   const registry = new SecretRegistry();
   for (const secret of secrets) registry.add(secret);
-  return registry.redact(text);
+  return registry.redact(text, replacement);
 }

@@ -11,6 +11,7 @@ import { checkWithSchema } from "../../shared/check";
 import { createOnce } from "../../shared/create-journal";
 import { canonicalEqual, diffByTable } from "../../shared/diff";
 import { PartialFailureError } from "../../shared/partial-failure";
+import { redact } from "../../shared/redact";
 import {
   containsUnknown,
   isUnknown,
@@ -52,12 +53,12 @@ const PRICE_FIELDS = [
   "trainingType",
 ];
 
-/** Check failures are returned, not thrown, so the process-wide redaction never sees them: scrub here. */
+/**
+ * Check failures are returned, not thrown, so the process-wide redaction never sees them: scrub here. A failure
+ * names the value it rejects, so a secret shows as `"***"` in its place rather than a bracketed marker.
+ */
 function scrubbed(failures: CheckFailure[], secrets: string[]): CheckFailure[] {
-  return failures.map((f) => ({
-    property: f.property,
-    reason: secrets.reduce((text, s) => text.split(s).join("***"), f.reason),
-  }));
+  return failures.map((f) => ({ property: f.property, reason: redact(f.reason, secrets, "***") }));
 }
 
 /** Rule failures first (their messages are the most specific), then schema failures on other properties. */

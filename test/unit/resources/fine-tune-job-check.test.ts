@@ -577,6 +577,12 @@ describe("configuration and credentials", () => {
     expect(failures.map(([p]) => p)).toEqual(["wandb"]);
     expect(failures[0]?.[1]).toMatch(/^FineTuneJob "ft": wandb = "\*\*\*": .*Fix: give wandb an object/);
   });
+
+  test("a W&B key with a quote or backslash is not shown JSON-escaped either", async () => {
+    const failures = await failuresOf({ ...base, wandb: 'wk-SECRET"WANDB\\x' });
+    expect(failures[0]?.[1]).toMatch(/^FineTuneJob "ft": wandb = "\*\*\*": /);
+    expect(JSON.stringify(failures)).not.toMatch(/SECRET/);
+  });
 });
 
 describe("deprecated base models warn at preview", () => {
