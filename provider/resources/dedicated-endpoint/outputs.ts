@@ -45,6 +45,21 @@ export function buildOutputs(
   return outs;
 }
 
+/** Old outputs as stored; tolerant of props that came from a `get` (program inputs only). */
+export function previousOutputs(props: Record<string, unknown>): DedicatedEndpointOutputs {
+  const p = props as Partial<DedicatedEndpointOutputs>;
+  const min = p.autoscaling?.minReplicas ?? 1;
+  return {
+    ...(props as unknown as DedicatedEndpointOutputs),
+    logicalName: p.logicalName ?? "",
+    autoscaling: { minReplicas: min, maxReplicas: p.autoscaling?.maxReplicas ?? Math.max(min, 1) },
+    state: p.state ?? "STARTED",
+    inactiveTimeoutMinutes: p.inactiveTimeoutMinutes ?? 0,
+    waitForReady: p.waitForReady ?? true,
+    hourlyPriceUsd: p.hourlyPriceUsd ?? 0,
+  };
+}
+
 /** Refresh: observed fields replace the stored ones; the `state` output follows the drift policy. */
 export function refreshOutputs(prev: DedicatedEndpointOutputs, live: LiveEndpoint): DedicatedEndpointOutputs {
   const state = recordedState(prev.state, live.state, {

@@ -1,7 +1,11 @@
 // After an ambiguous create (the POST may or may not have been committed), find the endpoint that request
 // made instead of creating a second one that would bill alongside it.
-import { isNotFound, type TogetherClient } from "../../client";
-import { type LiveEndpoint, toLive } from "./live";
+import type { TogetherClient } from "../../client";
+import { errorText } from "../../shared/error-text";
+import type { ProviderContext } from "../../shared/types";
+import { getEndpoint } from "./get-endpoint";
+import type { LiveEndpoint } from "./live";
+import { subject } from "./rules";
 import type { DedicatedEndpointSpec } from "./schema";
 
 /** Ids of the endpoints that exist before the POST, so that an existing endpoint with the same display name
@@ -31,15 +35,43 @@ export async function findCreatedEndpoint(
   const matches: LiveEndpoint[] = [];
   for (const e of fresh) {
     // The list shape carries no display name or hardware in the spec, so each candidate is fetched.
-    try {
-      const live = toLive(await client.endpoints.get(e.id));
-      if (matchesSpec(live, spec)) matches.push(live);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    const live = await getEndpoint(client, e.id, () => undefined);
+    if (live !== undefined && matchesSpec(live, spec)) matches.push(live);
   }
   const [only, ...rest] = matches;
   if (only === undefined) return { kind: "none" };
   if (rest.length === 0) return { kind: "adopt", endpoint: only };
   return { kind: "many", ids: matches.map((m) => m.id) };
+}
+
+/** The endpoint the ambiguous POST made, or an Error saying what exists now (`err` is the ambiguous failure). */
+export async function adoptAfterAmbiguousCreate(
+  client: TogetherClient,
+  ctx: ProviderContext,
+  spec: DedicatedEndpointSpec,
+  before: ReadonlySet<string>,
+  err: unknown,
+): Promise<LiveEndpoint> {
+  const who = subject(spec.logicalName);
+  ctx.log.warn(
+    `${who}: the create request's outcome is unknown (${errorText(err)}); looking for the endpoint it made`,
+  );
+  const found = await findCreatedEndpoint(client, before, spec);
+  if (found.kind === "adopt") {
+    ctx.log.info(`${who}: adopted endpoint ${found.endpoint.id} made by the interrupted request`);
+    return found.endpoint;
+  }
+  if (found.kind === "many") {
+    throw new Error(
+      `${who}: the create request's outcome was unknown and ${found.ids.length} new endpoints named ` +
+        `"${spec.displayName}" serving ${spec.model} now exist (${found.ids.join(", ")}); none was adopted. ` +
+        `Fix: delete the extra ones (e.g. in the Together console), then set adoptEndpointId to the one to keep and run up again`,
+      { cause: err },
+    );
+  }
+  throw new Error(
+    `${who}: the create request failed with an unknown outcome (${errorText(err)}) and no new endpoint named ` +
+      `"${spec.displayName}" serving ${spec.model} exists, so nothing was created and nothing bills. Fix: run up again`,
+    { cause: err },
+  );
 }

@@ -1,9 +1,13 @@
 // Waiting for an endpoint to reach a rest state, and for it to disappear after DELETE.
-import { isNotFound, type TogetherClient } from "../../client";
+import type { TogetherClient } from "../../client";
 import type { ProviderContext } from "../../shared/types";
 import { formatDuration, waitFor } from "../../shared/wait";
+import { getEndpoint } from "./get-endpoint";
 import { isFailedState, type LiveEndpoint, toLive } from "./live";
 import type { DesiredState } from "./schema";
+
+/** Timeouts are declared in minutes; waits take milliseconds. */
+export const MINUTE_MS = 60_000;
 
 // Starts are minutes long: poll soon at first, then back off to once a minute, which keeps a long wait at
 // fewer than 120 requests an hour (the budget the benchmark measures).
@@ -46,15 +50,8 @@ export function waitForState(w: StateWait): Promise<LiveEndpoint> {
 export async function waitUntilGone(w: Omit<StateWait, "target">): Promise<void> {
   await waitFor<"present" | "gone">({
     what: `endpoint ${w.id} to be deleted`,
-    poll: async () => {
-      try {
-        await w.client.endpoints.get(w.id);
-        return "present";
-      } catch (err) {
-        if (isNotFound(err)) return "gone";
-        throw err;
-      }
-    },
+    poll: async () =>
+      (await getEndpoint(w.client, w.id, () => undefined)) === undefined ? "gone" : "present",
     done: (s) => s === "gone",
     timeoutMs: w.timeoutMs,
     initialDelayMs: 2_000,
