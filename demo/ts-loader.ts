@@ -1,25 +1,20 @@
-// Loads TypeScript sources at run time without ts-node: `.ts` files under the given directories are transpiled
-// with the `typescript` package's transpileModule (no type check, as `PULUMI_NODEJS_TRANSPILE_ONLY` does), and a
-// program's imports of `pulumi-together` and `@pulumi/pulumi` resolve to this package and its SDK instance, so
-// the program registers its resources with the mocks the harness installed.
+// Runs a Pulumi TypeScript program in this process, as the Pulumi CLI's Node.js language host does: through
+// ts-node, transpile-only (no type check, as PULUMI_NODEJS_TRANSPILE_ONLY does), for the `.ts` files of the
+// program directory. The program's imports of `pulumi-together` and `@pulumi/pulumi` resolve to this package
+// and its SDK instance, so the program registers its resources with the mocks the harness installed.
 import * as fs from "node:fs";
 import Module from "node:module";
 import * as path from "node:path";
-import ts from "typescript";
+import { register } from "ts-node";
 
-type CompileHook = (module: { _compile(code: string, filename: string): void }, filename: string) => void;
 type ResolveFilename = (
   request: string,
   parent: { filename?: string | null } | undefined,
   ...rest: unknown[]
 ) => string;
 
-interface ModuleInternals {
-  _extensions: Record<string, CompileHook | undefined>;
-  _resolveFilename: ResolveFilename;
-}
-
-const internals = Module as unknown as ModuleInternals;
+/** Node's resolver; ts-node compiles but does not resolve, so redirecting the shared packages is done here. */
+const internals = Module as unknown as { _resolveFilename: ResolveFilename };
 
 const SHARED_PACKAGES = ["pulumi-together", "@pulumi/pulumi"];
 
@@ -43,31 +38,27 @@ export interface TsLoader {
   dispose(): void;
 }
 
-/** Transpiles `.ts` under `programDir`; the program directory's shared imports resolve from here. */
+/** Compiles `.ts` under `programDir`; the program directory's shared imports resolve from here. */
 export function registerTsLoader(programDir: string): TsLoader {
-  const dirs = [fs.realpathSync(programDir)];
-  const program = dirs[0]!;
-  const previousTs = internals._extensions[".ts"];
+  const program = fs.realpathSync(programDir);
+  const compiler = register({
+    transpileOnly: true,
+    // The program's tsconfig.json is not read: whatever module system it targets, the program runs here as
+    // CommonJS, with the options below.
+    skipProject: true,
+    scope: true,
+    scopeDir: program,
+    compilerOptions: {
+      module: "commonjs",
+      target: "es2022",
+      esModuleInterop: true,
+      // CommonJS's resolution, which TypeScript 6 flags as deprecated (as in jest.config.js); transpiling one
+      // file at a time resolves nothing anyway.
+      moduleResolution: "node10",
+      ignoreDeprecations: "6.0",
+    },
+  });
   const previousResolve = internals._resolveFilename;
-
-  internals._extensions[".ts"] = (module, filename) => {
-    if (!dirs.some((d) => isUnder(filename, d))) {
-      if (!previousTs)
-        throw new Error(`cannot load ${filename}: TypeScript files load only from ${dirs.join(", ")}`);
-      previousTs(module, filename);
-      return;
-    }
-    const out = ts.transpileModule(fs.readFileSync(filename, "utf8"), {
-      fileName: filename,
-      compilerOptions: {
-        module: ts.ModuleKind.CommonJS,
-        target: ts.ScriptTarget.ES2022,
-        esModuleInterop: true,
-        inlineSourceMap: true,
-      },
-    });
-    module._compile(out.outputText, filename);
-  };
 
   internals._resolveFilename = function (request, parent, ...rest) {
     if (parent?.filename && isShared(request) && isUnder(parent.filename, program)) {
@@ -81,8 +72,7 @@ export function registerTsLoader(programDir: string): TsLoader {
       for (const key of Object.keys(require.cache)) if (isUnder(key, program)) delete require.cache[key];
     },
     dispose() {
-      if (previousTs) internals._extensions[".ts"] = previousTs;
-      else delete internals._extensions[".ts"];
+      compiler.enabled(false);
       internals._resolveFilename = previousResolve;
     },
   };
