@@ -1,4 +1,4 @@
-// Runs the compiled demo (`npm run build` first; `npm test` does it) as a user would, and reads its output.
+// Runs the compiled demo (`npm run build:tools` first; `npm test` does it) as a user would, and reads its output.
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
