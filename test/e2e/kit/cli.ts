@@ -14,6 +14,8 @@ export interface PulumiCli {
   binDir: string;
   /** `pulumi version`, e.g. `v3.276.0`. */
   version: string;
+  /** Whether Pulumi's Node.js language host is installed with it (not when built from the module proxy). */
+  hasLanguageHost: boolean;
 }
 
 function onPath(name: string): string | undefined {
@@ -50,7 +52,10 @@ export function findPulumiCli(): PulumiCli | { missing: string } {
     encoding: "utf8",
     env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
   }).trim();
-  return { bin, binDir, version };
+  const hasLanguageHost =
+    fs.existsSync(path.join(binDir, "pulumi-language-nodejs")) ||
+    onPath("pulumi-language-nodejs") !== undefined;
+  return { bin, binDir, version, hasLanguageHost };
 }
 
 /**

@@ -16,6 +16,8 @@ export interface E2EContext {
   root: string;
   /** A program under this file's root, wired to the emulator (TIME_SCALE in its environment). */
   program(name: string, opts: ScratchProgramOptions): Promise<ScratchProgram>;
+  /** Runs `fn` after this file's tests, before the emulator closes (e.g. a safety-net destroy). */
+  onCleanup(fn: () => Promise<unknown>): void;
   /** `pulumi stack init` with the emulator's base URL and API key (a secret). */
   initStack(
     p: ScratchProgram,
@@ -28,11 +30,14 @@ export interface E2EContext {
 /** Registers beforeAll/afterAll for an emulator and a scratch root; the returned object fills in at beforeAll. */
 export function useE2E(cli: PulumiCli, name: string, apiKey: string): E2EContext {
   const ctx = { cli } as unknown as E2EContext & { cli: PulumiCli };
+  const cleanups: (() => Promise<unknown>)[] = [];
+  ctx.onCleanup = (fn) => cleanups.push(fn);
   beforeAll(async () => {
     ctx.emu = await startEmulator({ apiKey, timeScale: TIME_SCALE });
     ctx.root = scratchRoot(name);
   });
   afterAll(async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
     await ctx.emu?.close();
     if (ctx.root !== undefined) fs.rmSync(ctx.root, { recursive: true, force: true });
   });

@@ -1,7 +1,8 @@
 // A scratch Pulumi program for the e2e suite: its own directory and installed node_modules, a file
 // backend, a private PULUMI_HOME, and `pulumi` commands run with the real CLI. Commands that run the
-// program (preview, up, refresh, destroy) go through run-program.cjs, which gives the CLI the
-// program's language runtime with `--client`; the others (stack, config, state) run `pulumi` as is.
+// program (preview, up, refresh, destroy) go through scripts/run-program.cjs, which gives the CLI the
+// program's language runtime with `--client`, unless the CLI has Pulumi's Node.js language host
+// beside it (a full installation), in which case `pulumi` runs as a user runs it.
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -9,7 +10,7 @@ import * as path from "node:path";
 import type { PulumiCli } from "./cli";
 import { installInto } from "./installed-package";
 
-const RUN_PROGRAM = path.join(__dirname, "run-program.cjs");
+const RUN_PROGRAM = path.join(__dirname, "..", "..", "..", "scripts", "run-program.cjs");
 const PROGRAM_COMMANDS = new Set(["preview", "up", "update", "refresh", "destroy"]);
 export const PASSPHRASE = "e2e-passphrase";
 
@@ -124,9 +125,10 @@ export class ScratchProgram {
     args: string[],
     extraEnv: Record<string, string> = {},
   ): { child: ChildProcess; done: Promise<CommandResult> } {
-    const [command, argv] = PROGRAM_COMMANDS.has(args[0] ?? "")
-      ? [process.execPath, [RUN_PROGRAM, ...args, "--non-interactive"]]
-      : [this.cli.bin, [...args, "--non-interactive"]];
+    const [command, argv] =
+      PROGRAM_COMMANDS.has(args[0] ?? "") && !this.cli.hasLanguageHost
+        ? [process.execPath, [RUN_PROGRAM, ...args, "--non-interactive"]]
+        : [this.cli.bin, [...args, "--non-interactive"]];
     const child = spawn(command, argv, {
       cwd: this.dir,
       env: { ...this.env, ...extraEnv },
