@@ -12,9 +12,10 @@ import {
   type StackConfig,
 } from "./config";
 import { isResourceKind, lifecycles, RESOURCE_KINDS } from "./resources";
+import { REPLACE_ON_CHANGES_KEY } from "./shared/diff";
 import { createProviderLog } from "./shared/log";
 import { processSecrets } from "./shared/redact";
-import type { ProviderContext, ResourceLifecycle } from "./shared/types";
+import type { CheckResult, ProviderContext, ResourceLifecycle } from "./shared/types";
 
 export const METHODS = ["check", "diff", "create", "read", "update", "delete"] as const;
 export type Method = (typeof METHODS)[number];
@@ -74,7 +75,7 @@ function loadLifecycle(kind: string): ResourceLifecycle {
   return lifecycles[kind]();
 }
 
-function invoke(
+async function invoke(
   lifecycle: ResourceLifecycle,
   method: Method,
   args: unknown[],
@@ -84,12 +85,13 @@ function invoke(
     const v = args[i];
     return typeof v === "string" ? v : "";
   };
-  const rec = (i: number): Record<string, unknown> => record(args[i]);
+  // The SDK's replaceOnChanges input reaches diff only (diffByTable applies it); check carries it over.
+  const rec = (i: number): Record<string, unknown> => withoutKey(record(args[i]), REPLACE_ON_CHANGES_KEY);
   switch (method) {
     case "check":
-      return lifecycle.check(rec(0), rec(1), ctx);
+      return withReplaceOnChanges(await lifecycle.check(rec(0), rec(1), ctx), record(args[1]));
     case "diff":
-      return lifecycle.diff(str(0), rec(1), rec(2), ctx);
+      return lifecycle.diff(str(0), rec(1), record(args[2]), ctx);
     case "create":
       return lifecycle.create(rec(0), ctx);
     case "read":
@@ -154,6 +156,20 @@ function withoutProviderKey(arg: unknown): unknown {
   const copy = { ...(arg as Record<string, unknown>) };
   delete copy[PROVIDER_KEY];
   return copy;
+}
+
+function withoutKey(props: Record<string, unknown>, key: string): Record<string, unknown> {
+  if (!(key in props)) return props;
+  const copy = { ...props };
+  delete copy[key];
+  return copy;
+}
+
+/** Keeps the news' replaceOnChanges paths in the checked inputs, so the engine stores them and diff gets them. */
+function withReplaceOnChanges(result: CheckResult, news: Record<string, unknown>): CheckResult {
+  const paths = news[REPLACE_ON_CHANGES_KEY];
+  if (paths === undefined || result.inputs === undefined) return result;
+  return { ...result, inputs: { ...result.inputs, [REPLACE_ON_CHANGES_KEY]: paths } };
 }
 
 /** Struct.fromJavaScript rejects `undefined` ("Unexpected struct type"); in state an absent field means the same. */

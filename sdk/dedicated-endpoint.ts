@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { replaceOnChangesInput } from "../provider/shared/diff";
 import { RESOURCE_MODULE, shells } from "../provider/shell";
 import { defaultDisplayName } from "../provider/resources/dedicated-endpoint/naming";
 
@@ -149,6 +150,8 @@ export class DedicatedEndpoint extends pulumi.dynamic.Resource {
         ...args,
         displayName,
         logicalName: name,
+        // replaceOnChanges reaches the engine as an option, but only the provider can apply it (see diff.ts).
+        ...replaceOnChangesInput(opts),
       },
       opts,
       RESOURCE_MODULE,

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { replaceOnChangesInput } from "../provider/shared/diff";
 import { RESOURCE_MODULE, shells } from "../provider/shell";
 
 /** Learning-rate schedule after warm-up. */
@@ -302,6 +303,8 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
         ...secrets,
         suffix: args.suffix ?? defaultSuffix(pulumi.getStack(), name),
         logicalName: name,
+        // replaceOnChanges reaches the engine as an option, but only the provider can apply it (see diff.ts).
+        ...replaceOnChangesInput(opts),
       },
       opts,
       RESOURCE_MODULE,

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { replaceOnChangesInput } from "../provider/shared/diff";
 import { RESOURCE_MODULE, shells } from "../provider/shell";
 
 /** Arguments of a {@link TrainingFile}. Every change to `source` content, `fileName` or `purpose`
@@ -125,6 +126,8 @@ export class TrainingFile extends pulumi.dynamic.Resource {
         ...args,
         sourcePath,
         logicalName: name,
+        // replaceOnChanges reaches the engine as an option, but only the provider can apply it (see diff.ts).
+        ...replaceOnChangesInput(opts),
       },
       opts,
       RESOURCE_MODULE,
