@@ -75,7 +75,11 @@ export function madeSince(
 }
 
 /** Non-deleted objects of a kind, optionally limited to `ids`. */
-export function liveIds(emu: Emulator, kind: "files" | "jobs" | "endpoints", among?: Iterable<string>): string[] {
+export function liveIds(
+  emu: Emulator,
+  kind: "files" | "jobs" | "endpoints",
+  among?: Iterable<string>,
+): string[] {
   const store = emu.store[kind] as Map<string, { deleted: boolean }>;
   const ids = among === undefined ? [...store.keys()] : [...among];
   return ids.filter((id) => store.get(id)?.deleted === false);
