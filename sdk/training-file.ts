@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { replaceOnChangesInput } from "../provider/shared/diff";
 import { RESOURCE_MODULE, shells } from "../provider/shell";
+import { linkDataset } from "./dataset-links";
 
 /** Arguments of a {@link TrainingFile}. Every change to `source` content, `fileName` or `purpose`
  *  uploads a new file and deletes the old one (Together files cannot be edited); the other fields
@@ -133,5 +134,6 @@ export class TrainingFile extends pulumi.dynamic.Resource {
       RESOURCE_MODULE,
       "TrainingFile",
     );
+    linkDataset(this, this.fileId, sourcePath);
   }
 }

