@@ -13,6 +13,7 @@ import {
 } from "./config";
 import { isResourceKind, lifecycles, RESOURCE_KINDS } from "./resources";
 import { REPLACE_ON_CHANGES_KEY } from "./shared/diff";
+import { watchEngine } from "./shared/engine-watch";
 import { createProviderLog } from "./shared/log";
 import { processSecrets } from "./shared/redact";
 import type { CheckResult, ProviderContext, ResourceLifecycle } from "./shared/types";
@@ -31,6 +32,8 @@ let client: { key: string; value: TogetherClient } | undefined;
  * Only records values: a missing or bad key must fail the call that needs it, with the fix, not the process.
  */
 export async function configure(config: ConfigSource): Promise<void> {
+  // A provider whose engine was killed must not go on alone (see engine-watch.ts); configure comes first.
+  watchEngine();
   stackConfig = readStackConfig(config);
   processSecrets.add(stackConfig.apiKey);
 }
@@ -41,6 +44,7 @@ export async function configure(config: ConfigSource): Promise<void> {
  */
 export async function dispatch(kind: string, method: Method, ...args: unknown[]): Promise<unknown> {
   try {
+    watchEngine();
     const lifecycle = loadLifecycle(kind);
     const ctx = providerContext();
     return withoutUndefined(await invoke(lifecycle, method, args.map(withoutProviderKey), ctx));
