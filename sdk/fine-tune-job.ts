@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { replaceOnChangesInput } from "../provider/shared/diff";
 import { RESOURCE_MODULE, shells } from "../provider/shell";
-import { datasetSource } from "./dataset-links";
+import { datasetSource, linkTrainedModel } from "./links";
 import type { TrainingFile } from "./training-file";
 
 /** Learning-rate schedule after warm-up. */
@@ -330,5 +330,6 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
       RESOURCE_MODULE,
       "FineTuneJob",
     );
+    if (args.model !== undefined) linkTrainedModel(this, this.outputModelName, args.model);
   }
 }

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { replaceOnChangesInput } from "../provider/shared/diff";
 import { RESOURCE_MODULE, shells } from "../provider/shell";
-import { linkDataset } from "./dataset-links";
+import { linkDataset } from "./links";
 
 /** Arguments of a {@link TrainingFile}. Every change to `source` content, `fileName` or `purpose`
  *  uploads a new file and deletes the old one (Together files cannot be edited); the other fields
