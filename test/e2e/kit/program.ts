@@ -133,7 +133,8 @@ export class ScratchProgram {
       cwd: this.dir,
       env: { ...this.env, ...extraEnv },
       stdio: ["ignore", "pipe", "pipe"],
-      // A group of its own, so a test can kill the CLI, the program and the provider together.
+      // A group of its own, so a test can kill the CLI and the program runner together. Not the provider: the
+      // engine starts plugins in groups of their own (Setpgid); the provider exits once its engine is gone.
       detached: true,
     });
     let stdout = "";
