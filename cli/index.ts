@@ -3,15 +3,17 @@
 // Each subcommand lives in its own module and registers itself here.
 import { Command } from "commander";
 import { registerCheckCommand } from "./check-command";
+import { registerCostReportCommand } from "./cost-report-command";
 import { registerEmulatorCommand } from "./emulator-command";
 
 export function buildCli(): Command {
   const program = new Command("pulumi-together")
     .description(
-      "Tools for the pulumi-together provider: validate training files, run the Together API emulator.",
+      "Tools for the pulumi-together provider: validate training files, report what a preview costs, run the Together API emulator.",
     )
     .showHelpAfterError();
   registerCheckCommand(program);
+  registerCostReportCommand(program);
   registerEmulatorCommand(program);
   return program;
 }
