@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `pulumi-together` command: small tools users run beside their Pulumi programs.
 // Each subcommand lives in its own module and registers itself here.
+// First: on an unsupported Node.js this prints one clear line and exits before any dependency loads.
+import "./require-node";
 import { Command } from "commander";
 import { registerCheckCommand } from "./check-command";
 import { registerCostReportCommand } from "./cost-report-command";

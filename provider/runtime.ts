@@ -1,6 +1,8 @@
 // Loaded by the serialized shells (provider/shell.ts) inside the dynamic-provider process, by package name:
 // `require("pulumi-together/runtime")`. One process serves every resource of a deployment, so the context, the
 // client and the secret registry are built once and shared.
+// First: on an unsupported Node.js this stops with one clear line before any dependency loads.
+import "./require-node";
 import { TogetherClient } from "./client";
 import {
   API_KEY_ENV,

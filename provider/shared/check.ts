@@ -90,7 +90,7 @@ function parseAroundUnknowns<T>(
   const keys = [...new Set(unknownPaths.map((p) => String(p[0])))];
   const rest = Object.fromEntries(Object.entries(stripped).filter(([k]) => !keys.includes(k)));
   const mask = Object.fromEntries(keys.map((k) => [k, true as const]));
-  const lenient = (schema as z.ZodObject).partial(mask as Parameters<z.ZodObject["partial"]>[0]);
+  const lenient = schema.partial(mask as Parameters<z.ZodObject["partial"]>[0]);
   const parsed = lenient.safeParse(rest);
   if (!parsed.success) return undefined;
   const value = { ...parsed.data } as Record<string, unknown>;
