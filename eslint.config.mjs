@@ -13,6 +13,7 @@ export default tseslint.config(
       "coverage/",
       "examples/**/node_modules/",
       "**/*.js",
+      "**/*.cjs",
       "**/*.mjs",
     ],
   },

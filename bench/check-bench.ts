@@ -18,7 +18,7 @@ const WORDS = (
 ).split(" ");
 
 /** Deterministic pseudo-random numbers, so every run checks the same bytes. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s * 1664525 + 1013904223) >>> 0;
@@ -33,7 +33,7 @@ function sentence(rand: () => number, words: number): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 }
 
-function exampleLine(rand: () => number): string {
+export function exampleLine(rand: () => number): string {
   const messages: { role: string; content: string; weight?: number }[] = [];
   if (rand() < 0.5) messages.push({ role: "system", content: sentence(rand, 8 + Math.floor(rand() * 20)) });
   const turns = 1 + Math.floor(rand() * 3);

@@ -5,6 +5,7 @@ import { runCheckBench, runHashBench } from "./check-bench";
 import { runPreviewBench } from "./preview-bench";
 import { runPollingBench } from "./polling-bench";
 import { runSizeBench } from "./size-bench";
+import { runTokenEstimateBench } from "./token-estimate-bench";
 import { remembered, runReport } from "./report";
 
 export const benchmarks: Record<string, () => Promise<unknown>> = {
@@ -14,5 +15,6 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   preview: remembered("preview", runPreviewBench),
   polling: remembered("polling", runPollingBench),
   sizes: remembered("sizes", runSizeBench),
+  tokens: remembered("tokens", runTokenEstimateBench),
   report: runReport,
 };

@@ -6,6 +6,7 @@ import { runCheckBench, runHashBench, type CheckFigures, type HashFigures } from
 import { runPollingBench, type PollingFigures } from "./polling-bench";
 import { runPreviewBench, type PreviewFigures } from "./preview-bench";
 import { runSizeBench, type SizeFigures } from "./size-bench";
+import { runTokenEstimateBench, type TokenEstimateFigures } from "./token-estimate-bench";
 import { runUploadBench, type UploadFigures } from "./upload-bench";
 
 const results = new Map<string, unknown>();
@@ -123,6 +124,15 @@ export function formatTable(rows: ReportRow[]): string {
   return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
 }
 
+function tokenRows(t: TokenEstimateFigures): ReportRow[] {
+  return t.rows.map((r) => [
+    `preview token count, ${r.file} (${r.mb < 1 ? r.mb.toFixed(3) : r.mb.toFixed(0)} MB, ${r.lines} lines)`,
+    `${(100 * r.error).toFixed(2)}% off exact (stated ±${(100 * r.stated95).toFixed(2)}%) in ${fixed(r.estimateMs)} ms`,
+    "within stated",
+    yes(Math.abs(r.error) <= Math.max(r.stated95, 1e-9)),
+  ]);
+}
+
 export async function runReport(): Promise<ReportRow[]> {
   const rows: ReportRow[] = [
     ...uploadRows(await figures("upload", runUploadBench)),
@@ -130,6 +140,7 @@ export async function runReport(): Promise<ReportRow[]> {
     ...previewRows(await figures("preview", runPreviewBench)),
     ...pollingRows(await figures("polling", runPollingBench)),
     ...sizeRows(await figures("sizes", runSizeBench)),
+    ...tokenRows(await figures("tokens", runTokenEstimateBench)),
   ];
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   console.log(

@@ -2,6 +2,7 @@
 // per-model limits derived from it, model size bands for pricing and hardware sizing, the dedicated
 // hardware offer and the serverless model list.
 import { catalogEntriesFor, fineTuningCatalog, type CatalogEntry } from "../provider/catalog";
+import { modelParamsB, tokenRate } from "../provider/catalog/fine-tuning-rates";
 
 export const OWNER = "emulator-user";
 export const LORA_MAX_RANK = 64;
@@ -20,24 +21,6 @@ export const MAX_NUM_CHECKPOINTS = 20;
 export const MIN_LEARNING_RATE = 1e-8;
 export const MAX_LEARNING_RATE = 1;
 export const MIN_MAX_SEQ_LENGTH = 512;
-
-/** Total parameters (billions) of the MoE models whose names give only the active or per-expert size. */
-const KNOWN_SIZES_B: [RegExp, number][] = [
-  [/DeepSeek-(R1|V3)(?!-Distill)/i, 671],
-  [/Llama-4-Scout/i, 109],
-  [/Llama-4-Maverick/i, 400],
-  [/Mixtral-8x7B/i, 46.7],
-];
-
-/** Parameter count in billions, read from the model name (e.g. `Qwen3-0.6B`, `gemma-3-270m`). */
-export function modelParamsB(model: string): number {
-  for (const [re, size] of KNOWN_SIZES_B) if (re.test(model)) return size;
-  const name = model.split("/").pop() ?? model;
-  const m = /(?:^|[-_])(\d+(?:\.\d+)?)([bm])(?=$|[-_.])/i.exec(name);
-  if (!m) return 8;
-  const n = Number(m[1]);
-  return m[2]!.toLowerCase() === "m" ? n / 1000 : n;
-}
 
 export function loraEntry(model: string): CatalogEntry | undefined {
   return catalogEntriesFor(model).find((e) => e.trainingType !== "full");
@@ -102,27 +85,10 @@ export function modelLimits(model: string): Record<string, unknown> | undefined 
   };
 }
 
-/**
- * USD per million tokens by model size band, SFT/DPO and LoRA/Full. The bands up to 100B follow the
- * fine-tuning table on together.ai/pricing as last seen (2025); the page could not be re-fetched
- * offline, so treat them as realistic figures rather than quotes. Together prices bigger models on
- * request: the >100B band is an assumption (twice the 70-100B rates).
- */
-const RATES_PER_MTOK: {
-  maxB: number;
-  sft: { lora: number; full: number };
-  dpo: { lora: number; full: number };
-}[] = [
-  { maxB: 16, sft: { lora: 0.48, full: 0.54 }, dpo: { lora: 1.2, full: 1.35 } },
-  { maxB: 69, sft: { lora: 1.5, full: 1.65 }, dpo: { lora: 3.75, full: 4.12 } },
-  { maxB: 100, sft: { lora: 2.9, full: 3.2 }, dpo: { lora: 7.25, full: 8.0 } },
-  { maxB: Infinity, sft: { lora: 5.8, full: 6.4 }, dpo: { lora: 14.5, full: 16.0 } },
-];
+export { modelParamsB };
 
 export function usdPerToken(model: string, method: "sft" | "dpo", type: "Full" | "Lora"): number {
-  const size = modelParamsB(model);
-  const band = RATES_PER_MTOK.find((b) => size <= b.maxB) ?? RATES_PER_MTOK[RATES_PER_MTOK.length - 1]!;
-  return band[method][type === "Full" ? "full" : "lora"] / 1_000_000;
+  return tokenRate(model, method, type === "Full" ? "full" : "lora").usdPerToken;
 }
 
 /** Tokens are estimated as one per four bytes of the dataset file (Together's tokenizer is not available

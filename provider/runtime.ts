@@ -1,6 +1,8 @@
 // Loaded by the serialized shells (provider/shell.ts) inside the dynamic-provider process, by package name:
 // `require("pulumi-together/runtime")`. One process serves every resource of a deployment, so the context, the
 // client and the secret registry are built once and shared.
+// First: on an unsupported Node.js this stops with one clear line before any dependency loads.
+import "./require-node";
 import { TogetherClient } from "./client";
 import {
   API_KEY_ENV,
@@ -12,9 +14,11 @@ import {
   type StackConfig,
 } from "./config";
 import { isResourceKind, lifecycles, RESOURCE_KINDS } from "./resources";
+import { REPLACE_ON_CHANGES_KEY } from "./shared/diff";
+import { watchEngine } from "./shared/engine-watch";
 import { createProviderLog } from "./shared/log";
 import { processSecrets } from "./shared/redact";
-import type { ProviderContext, ResourceLifecycle } from "./shared/types";
+import type { CheckResult, ProviderContext, ResourceLifecycle } from "./shared/types";
 
 export const METHODS = ["check", "diff", "create", "read", "update", "delete"] as const;
 export type Method = (typeof METHODS)[number];
@@ -30,6 +34,8 @@ let client: { key: string; value: TogetherClient } | undefined;
  * Only records values: a missing or bad key must fail the call that needs it, with the fix, not the process.
  */
 export async function configure(config: ConfigSource): Promise<void> {
+  // A provider whose engine was killed must not go on alone (see engine-watch.ts); configure comes first.
+  watchEngine();
   stackConfig = readStackConfig(config);
   processSecrets.add(stackConfig.apiKey);
 }
@@ -40,6 +46,7 @@ export async function configure(config: ConfigSource): Promise<void> {
  */
 export async function dispatch(kind: string, method: Method, ...args: unknown[]): Promise<unknown> {
   try {
+    watchEngine();
     const lifecycle = loadLifecycle(kind);
     const ctx = providerContext();
     return withoutUndefined(await invoke(lifecycle, method, args.map(withoutProviderKey), ctx));
@@ -74,7 +81,7 @@ function loadLifecycle(kind: string): ResourceLifecycle {
   return lifecycles[kind]();
 }
 
-function invoke(
+async function invoke(
   lifecycle: ResourceLifecycle,
   method: Method,
   args: unknown[],
@@ -84,12 +91,13 @@ function invoke(
     const v = args[i];
     return typeof v === "string" ? v : "";
   };
-  const rec = (i: number): Record<string, unknown> => record(args[i]);
+  // The SDK's replaceOnChanges input reaches diff only (diffByTable applies it); check carries it over.
+  const rec = (i: number): Record<string, unknown> => withoutKey(record(args[i]), REPLACE_ON_CHANGES_KEY);
   switch (method) {
     case "check":
-      return lifecycle.check(rec(0), rec(1), ctx);
+      return withReplaceOnChanges(await lifecycle.check(rec(0), rec(1), ctx), record(args[1]));
     case "diff":
-      return lifecycle.diff(str(0), rec(1), rec(2), ctx);
+      return lifecycle.diff(str(0), rec(1), record(args[2]), ctx);
     case "create":
       return lifecycle.create(rec(0), ctx);
     case "read":
@@ -154,6 +162,20 @@ function withoutProviderKey(arg: unknown): unknown {
   const copy = { ...(arg as Record<string, unknown>) };
   delete copy[PROVIDER_KEY];
   return copy;
+}
+
+function withoutKey(props: Record<string, unknown>, key: string): Record<string, unknown> {
+  if (!(key in props)) return props;
+  const copy = { ...props };
+  delete copy[key];
+  return copy;
+}
+
+/** Keeps the news' replaceOnChanges paths in the checked inputs, so the engine stores them and diff gets them. */
+function withReplaceOnChanges(result: CheckResult, news: Record<string, unknown>): CheckResult {
+  const paths = news[REPLACE_ON_CHANGES_KEY];
+  if (paths === undefined || result.inputs === undefined) return result;
+  return { ...result, inputs: { ...result.inputs, [REPLACE_ON_CHANGES_KEY]: paths } };
 }
 
 /** Struct.fromJavaScript rejects `undefined` ("Unexpected struct type"); in state an absent field means the same. */

@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import { replaceOnChangesInput } from "../provider/shared/diff";
 import { RESOURCE_MODULE, shells } from "../provider/shell";
 import { defaultDisplayName } from "../provider/resources/dedicated-endpoint/naming";
+import type { FineTuneJob } from "./fine-tune-job";
+import { trainedFrom } from "./links";
 
 /** Replica bounds of a {@link DedicatedEndpoint}. Changing them updates the endpoint in place. */
 export interface DedicatedEndpointAutoscaling {
@@ -16,11 +19,13 @@ export interface DedicatedEndpointAutoscaling {
  *  is deleted); every other field updates in place. */
 export interface DedicatedEndpointArgs {
   /**
-   * Model to serve: a catalogue model (`Qwen/Qwen3-8B`) or a fine-tuned model, typically a
-   * FineTuneJob's `outputModelName`. While that output is unknown (preview before the job exists)
-   * the hardware check is skipped. Required. Changing it **replaces** the endpoint.
+   * Model to serve: a catalogue model (`Qwen/Qwen3-8B`), or a fine-tuned model: a {@link FineTuneJob}
+   * or its `outputModelName`. Given the job (or that output), preview checks the hardware, its
+   * availability and the hourly price against the job's base model while the trained model does not
+   * exist yet; given any other unknown value, those checks wait for `up`. Required. Changing it
+   * **replaces** the endpoint.
    */
-  model: pulumi.Input<string>;
+  model: pulumi.Input<string> | FineTuneJob;
   /**
    * Hardware configuration id, `<gpu count>x_<vendor>_<gpu>_<memory>_<link>`, e.g.
    * `1x_nvidia_h100_80gb_sxm`. It must be offered and available for the model (`GET
@@ -127,6 +132,10 @@ export class DedicatedEndpoint extends pulumi.dynamic.Resource {
     // JavaScript callers may pass nothing; check() then names every missing argument.
     args = args ?? ({} as DedicatedEndpointArgs);
     const displayName = args.displayName ?? defaultDisplayName(pulumi.getProject(), pulumi.getStack(), name);
+    // A FineTuneJob stands for its output model; its base model goes along so preview can check the
+    // hardware and the price before the job has trained anything.
+    const model = pulumi.CustomResource.isInstance(args.model) ? args.model.outputModelName : args.model;
+    const baseModel = trainedFrom(args.model);
     super(
       shells.DedicatedEndpoint,
       name,
@@ -147,8 +156,12 @@ export class DedicatedEndpoint extends pulumi.dynamic.Resource {
         adoptEndpointId: undefined,
         schemaVersion: undefined,
         ...args,
+        model,
+        ...(baseModel === undefined ? {} : { baseModel }),
         displayName,
         logicalName: name,
+        // replaceOnChanges reaches the engine as an option, but only the provider can apply it (see diff.ts).
+        ...replaceOnChangesInput(opts),
       },
       opts,
       RESOURCE_MODULE,

@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { replaceOnChangesInput } from "../provider/shared/diff";
 import { RESOURCE_MODULE, shells } from "../provider/shell";
+import { datasetSource, linkTrainedModel } from "./links";
+import type { TrainingFile } from "./training-file";
 
 /** Learning-rate schedule after warm-up. */
 export type FineTuneLrSchedulerArgs =
@@ -79,12 +82,13 @@ export interface FineTuneWandbArgs {
  * `deleteModelOnDestroy`) **update in place** without starting anything.
  */
 export interface FineTuneJobArgs {
-  /** Id of the uploaded training file (`file-…`), typically `TrainingFile.fileId`. Changing this
-   *  replaces the job. */
-  trainingFile: pulumi.Input<string>;
-  /** Id of an uploaded validation file; needed when `nEvals > 0`. Default: none. Changing this
-   *  replaces the job. */
-  validationFile?: pulumi.Input<string>;
+  /** The training data: a {@link TrainingFile} (or its `fileId`), or the id of an uploaded file
+   *  (`file-…`). Given the TrainingFile or its `fileId`, preview prices the job from the local dataset
+   *  even before it is uploaded (a new stack, a changed dataset). Changing this replaces the job. */
+  trainingFile: pulumi.Input<string> | TrainingFile;
+  /** Validation data, needed when `nEvals > 0`: a {@link TrainingFile}, its `fileId`, or a file id.
+   *  Default: none. Changing this replaces the job. */
+  validationFile?: pulumi.Input<string> | TrainingFile;
   /** Base model to fine-tune, e.g. `"Qwen/Qwen3-0.6B"` (must be on Together's fine-tuning list).
    *  Exactly one of `model` and `fromCheckpoint`. With `fromHfModel` it is the architecture template.
    *  Changing this replaces the job. */
@@ -164,8 +168,14 @@ export interface FineTuneJobArgs {
 
 const DEFAULT_SUFFIX_MAX = 40;
 
+/** A TrainingFile's file id; anything else as given. */
+function fileIdOf(file: pulumi.Input<string> | TrainingFile | undefined): pulumi.Input<string> | undefined {
+  return pulumi.CustomResource.isInstance(file) ? file.fileId : file;
+}
+
 /** `<stack>-<name>` as a Together suffix: lower-cased, `[a-z0-9-]` only, at most 40 characters (an
  *  8-hex hash of the full text replaces the tail when cut, so long names stay distinct). */
+
 export function defaultSuffix(stack: string, name: string): string {
   const full = `${stack}-${name}`;
   const clean = full
@@ -206,6 +216,9 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
   declare readonly outputModelName: pulumi.Output<string>;
   /** Together's price estimate before start, in US dollars. */
   declare readonly estimatedPriceUsd: pulumi.Output<number | undefined>;
+  /** Where `estimatedPriceUsd` came from: `together` (its estimate-price answer, always the case once
+   *  the job exists) or `local` (counted from the local dataset at preview, before the upload). */
+  declare readonly estimateKind: pulumi.Output<"together" | "local" | undefined>;
   /** Price charged so far, in US dollars (Together reports nano-dollars). */
   declare readonly totalPriceUsd: pulumi.Output<number | undefined>;
   /** Tokens trained on, as Together counts them. */
@@ -258,6 +271,13 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
     const secrets: Partial<FineTuneJobArgs> = {};
     if (args.hfApiToken !== undefined) secrets.hfApiToken = pulumi.secret(args.hfApiToken);
     if (args.wandb !== undefined) secrets.wandb = secretWandb(args.wandb);
+    // A TrainingFile stands for its file id; its local path goes along for preview's price estimate.
+    const datasets = {
+      trainingFile: fileIdOf(args.trainingFile),
+      validationFile: fileIdOf(args.validationFile),
+      trainingFileSource: datasetSource(args.trainingFile),
+      validationFileSource: datasetSource(args.validationFile),
+    };
     super(
       shells.FineTuneJob,
       name,
@@ -266,6 +286,7 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
         status: undefined,
         outputModelName: undefined,
         estimatedPriceUsd: undefined,
+        estimateKind: undefined,
         totalPriceUsd: undefined,
         tokenCount: undefined,
         epochsCompleted: undefined,
@@ -274,7 +295,6 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
         wandbUrl: undefined,
         createdAt: undefined,
         schemaVersion: undefined,
-        validationFile: undefined,
         model: undefined,
         fromCheckpoint: undefined,
         fromHfModel: undefined,
@@ -300,12 +320,16 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
         deleteModelOnDestroy: undefined,
         ...args,
         ...secrets,
+        ...datasets,
         suffix: args.suffix ?? defaultSuffix(pulumi.getStack(), name),
         logicalName: name,
+        // replaceOnChanges reaches the engine as an option, but only the provider can apply it (see diff.ts).
+        ...replaceOnChangesInput(opts),
       },
       opts,
       RESOURCE_MODULE,
       "FineTuneJob",
     );
+    if (args.model !== undefined) linkTrainedModel(this, this.outputModelName, args.model);
   }
 }

@@ -1,6 +1,8 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { replaceOnChangesInput } from "../provider/shared/diff";
 import { RESOURCE_MODULE, shells } from "../provider/shell";
+import { linkDataset } from "./links";
 
 /** Arguments of a {@link TrainingFile}. Every change to `source` content, `fileName` or `purpose`
  *  uploads a new file and deletes the old one (Together files cannot be edited); the other fields
@@ -125,10 +127,13 @@ export class TrainingFile extends pulumi.dynamic.Resource {
         ...args,
         sourcePath,
         logicalName: name,
+        // replaceOnChanges reaches the engine as an option, but only the provider can apply it (see diff.ts).
+        ...replaceOnChangesInput(opts),
       },
       opts,
       RESOURCE_MODULE,
       "TrainingFile",
     );
+    linkDataset(this, this.fileId, sourcePath);
   }
 }

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { containsUnknown, isUnknown, type CheckFailure } from "./types";
 
 type Path = (string | number)[];
@@ -42,6 +42,15 @@ export function checkWithSchema<T>(
     const value = restoreUnknowns(parsed.data, skipped);
     return { value, inputs: value as Record<string, unknown>, failures: [] };
   }
+  const onlyUnknowns = parsed.error.issues.every((issue) =>
+    unknownPaths.some((u) => isPrefix(u, issue.path as Path) || isPrefix(issue.path as Path, u)),
+  );
+  if (onlyUnknowns) {
+    // Every issue is about a field not known yet (a required `trainingFile` in a fresh stack's preview): the
+    // rest must still be checked, so parse again without the fields that hold unknowns.
+    const value = parseAroundUnknowns(schema, news, stripped, unknownPaths);
+    if (value !== undefined) return { value, inputs: value as Record<string, unknown>, failures: [] };
+  }
   const name =
     typeof news.logicalName === "string" && !isUnknown(news.logicalName) ? news.logicalName : undefined;
   const prefix = name === undefined ? kind : `${kind} "${name}"`;
@@ -63,6 +72,30 @@ export function checkWithSchema<T>(
     );
   });
   return { inputs: news, failures };
+}
+
+/**
+ * Parses with every top-level field that holds an unknown made optional and left out (a nested unknown takes
+ * its whole top-level field with it: its siblings are checked once it is known). Those fields go back into the
+ * result as they came, unknowns included. Undefined when the schema is not an object or still fails.
+ */
+function parseAroundUnknowns<T>(
+  schema: z.ZodType<T>,
+  news: Record<string, unknown>,
+  stripped: Record<string, unknown>,
+  unknownPaths: Path[],
+): T | undefined {
+  // zod refuses partial() on objects with refinements: those keep the old behaviour (no value).
+  if (!(schema instanceof z.ZodObject) || schema._zod.def.checks?.length) return undefined;
+  const keys = [...new Set(unknownPaths.map((p) => String(p[0])))];
+  const rest = Object.fromEntries(Object.entries(stripped).filter(([k]) => !keys.includes(k)));
+  const mask = Object.fromEntries(keys.map((k) => [k, true as const]));
+  const lenient = schema.partial(mask as Parameters<z.ZodObject["partial"]>[0]);
+  const parsed = lenient.safeParse(rest);
+  if (!parsed.success) return undefined;
+  const value = { ...parsed.data } as Record<string, unknown>;
+  for (const k of keys) value[k] = news[k];
+  return value as T;
 }
 
 function describeIssue(issue: Issue, root: unknown): { path: Path; problem: string }[] {

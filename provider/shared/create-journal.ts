@@ -251,6 +251,11 @@ async function resumeInterrupted<T extends { id: string }>(
     made = await steps.findMadeSince(new Set(earlier.before));
   if (made !== undefined) {
     ctx.log.info(`${who}: adopting ${made.id} created by an interrupted earlier run`);
+    // The engine keeps an interrupted create as a pending operation, and warns of it at every update, until told.
+    ctx.log.info(
+      `${who}: if Pulumi warned of a pending create of this resource, it keeps warning until ` +
+        "`pulumi refresh --clear-pending-creates` runs (after this update, which records the adopted object)",
+    );
     return made;
   }
   const what = earlier.id ?? "the create request";

@@ -1,2 +1,3 @@
-// The emulator ships from emulator/; test/e2e/ still imports it as "../emulator", through this file.
+// The emulator ships from emulator/; test/e2e/ still imports it from here (and job-timeline, endpoint-state
+// from the re-exports beside this file).
 export * from "../../emulator";

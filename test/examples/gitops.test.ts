@@ -51,6 +51,16 @@ describe("examples/gitops (mocks)", () => {
       expect(gate.if).toBe("steps.preview.outputs.status != '0'");
     });
 
+    it("posts the cost report of the JSON preview (unchanged resources listed) as the comment body", () => {
+      const run = wf.jobs.preview.steps.find((s: { id?: string }) => s.id === "preview").run as string;
+      expect(run).toMatch(/pulumi preview --stack "\$PROD_STACK" --json --show-sames .*> preview\.json/);
+      expect(run).toContain("npx pulumi-together cost-report preview.json > cost-report.md");
+      const comment = wf.jobs.preview.steps.find((s: { uses?: string }) =>
+        s.uses?.startsWith("actions/github-script"),
+      );
+      expect(comment.with.script).toContain('fs.readFileSync("cost-report.md", "utf8")');
+    });
+
     it("runs up on main, a per-branch stack on other pushes, and destroys + removes it on delete", () => {
       expect(wf.jobs["up-prod"].if).toContain("refs/heads/main");
       expect(steps("up-prod")).toContain("pulumi up --stack");

@@ -40,6 +40,9 @@ export const dedicatedEndpointInputsSchema = z.strictObject({
   hourlyPriceUsd: z.number().optional(),
   logicalName: z.string().optional(),
   model: z.string().min(1),
+  /** Set by the SDK when `model` is a FineTuneJob's output: the model it trains, so preview can check
+   *  hardware and price before the trained model exists. */
+  baseModel: z.string().optional(),
   hardware: matching(
     HARDWARE_ID,
     "is not a hardware id, allowed <gpu count>x_<vendor>_<gpu>_<memory>_<link> such as 1x_nvidia_h100_80gb_sxm. " +

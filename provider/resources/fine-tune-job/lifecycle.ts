@@ -2,6 +2,7 @@
 // waited on honestly, cancelled when destroyed.
 import {
   isAmbiguousCreate,
+  isAuthError,
   isBadRequest,
   isNotFound,
   type TogetherClient,
@@ -20,12 +21,14 @@ import {
   type ResourceLifecycle,
 } from "../../shared/types";
 import { isWaitTimeout, waitFor } from "../../shared/wait";
+import { localPrice, type LocalPrice } from "../../estimate/local-price";
+import { authFailure } from "../../shared/auth-failure";
 import { estimateLine, estimatePrice, gateRefusal, type PriceEstimate } from "./cost-gate";
 import { deprecationWarning } from "./deprecation";
 import { isFailedStatus, isTerminalStatus, satisfies } from "./job-status";
 import { awaitJob, describeJob } from "./job-wait";
 import { limitsFailures, lookUpLimits } from "./limits";
-import { nameOf, subject } from "./messages";
+import { nameOf, subject, usd } from "./messages";
 import { echoInputs, jobOutputs, registerSecrets, secretValues } from "./outputs";
 import { adoptAfterAmbiguousCreate, jobsMadeSince, snapshotJobIds } from "./reconcile";
 import { createBody, withoutSecrets } from "./request-body";
@@ -83,7 +86,13 @@ async function checkAgainstModel(
 ): Promise<CheckFailure[]> {
   const model = value.model;
   if (typeof model !== "string" || isUnknown(model) || value.fromCheckpoint !== undefined) return [];
-  const lookup = await lookUpLimits(ctx, model);
+  let lookup: Awaited<ReturnType<typeof lookUpLimits>>;
+  try {
+    lookup = await lookUpLimits(ctx, model);
+  } catch (e) {
+    if (isAuthError(e)) return [authFailure(subject(name), e)];
+    throw e;
+  }
   if (lookup.kind === "unavailable") {
     ctx.log.warn(
       `${subject(name)}: could not check ${model}'s limits (${lookup.why}); Together will check them at create.`,
@@ -92,20 +101,27 @@ async function checkAgainstModel(
   return limitsFailures(name, value, lookup);
 }
 
+interface PreviewEstimate {
+  estimate?: number;
+  kind?: "together" | "local";
+  failure?: CheckFailure;
+}
+
 /** The preview half of the cost gate: a refusal becomes a check failure, the estimate goes into the inputs. */
 async function previewGate(
   ctx: ProviderContext,
   name: string | undefined,
   value: FineTuneJobInputs,
-): Promise<{ estimate?: number; failure?: CheckFailure }> {
+  olds: Record<string, unknown>,
+): Promise<PreviewEstimate> {
   if (PRICE_FIELDS.some((f) => containsUnknown(value[f as keyof FineTuneJobInputs]))) {
-    ctx.log.info(`${subject(name)}: the price is estimated at create, once the training file id is known.`);
-    return {};
+    return localGate(ctx, name, value, olds);
   }
   let est: PriceEstimate;
   try {
     est = await estimatePrice(ctx, value);
   } catch (e) {
+    if (isAuthError(e)) return { failure: authFailure(subject(name), e) };
     ctx.log.warn(
       `${subject(name)}: could not estimate the price at preview (${errorText(e)}); it is checked again at create.`,
     );
@@ -113,12 +129,92 @@ async function previewGate(
   }
   ctx.log.info(estimateLine(name, est, value.maxPriceUsd));
   const refusal = gateRefusal(name, est, value.maxPriceUsd, false);
-  const out: { estimate?: number; failure?: CheckFailure } = {};
-  if (est.priceUsd !== undefined) out.estimate = est.priceUsd;
+  const out: PreviewEstimate = {};
+  if (est.priceUsd !== undefined) {
+    out.estimate = est.priceUsd;
+    out.kind = "together";
+  }
   if (refusal !== undefined) {
     out.failure = {
       property: est.allowedToProceed === false ? "trainingFile" : "maxPriceUsd",
       reason: refusal,
+    };
+  }
+  return out;
+}
+
+const known = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
+
+/**
+ * Prices the job before Together has its dataset (the file id is unknown at preview): tokens counted
+ * in the local dataset the SDK passed along, at Together's rate for this model and method when an
+ * earlier file of this job can be estimated, else the shipped table's. Gates maxPriceUsd on it.
+ */
+async function localGate(
+  ctx: ProviderContext,
+  name: string | undefined,
+  value: FineTuneJobInputs,
+  olds: Record<string, unknown>,
+): Promise<PreviewEstimate> {
+  const who = subject(name);
+  const needsValidation = value.nEvals > 0 && value.validationFile !== undefined;
+  if (
+    !known(value.model) ||
+    !known(value.trainingFileSource) ||
+    (needsValidation && !known(value.validationFileSource))
+  ) {
+    ctx.log.info(
+      `${who}: the price is estimated at create, once the training file id is known ` +
+        `(pass the TrainingFile itself, or its fileId, as trainingFile for an estimate at preview).`,
+    );
+    return {};
+  }
+  const method = value.trainingMethod.method;
+  const type = value.trainingType.type;
+  let togetherUsdPerToken: number | undefined;
+  if (known(olds.trainingFile)) {
+    try {
+      const earlier = await estimatePrice(ctx, {
+        ...value,
+        trainingFile: olds.trainingFile,
+        validationFile: known(olds.validationFile) ? olds.validationFile : undefined,
+      });
+      const tokens = (earlier.trainTokens ?? 0) + (earlier.evalTokens ?? 0);
+      if (earlier.priceUsd !== undefined && tokens > 0) togetherUsdPerToken = earlier.priceUsd / tokens;
+    } catch (e) {
+      if (isAuthError(e)) return { failure: authFailure(who, e) };
+      // The shipped rate table stands in.
+    }
+  }
+  let price: LocalPrice;
+  try {
+    price = await localPrice({
+      model: value.model,
+      method,
+      type,
+      nEpochs: value.nEpochs,
+      nEvals: value.nEvals,
+      trainingSource: value.trainingFileSource,
+      validationSource: needsValidation ? value.validationFileSource : undefined,
+      togetherUsdPerToken,
+    });
+  } catch (e) {
+    ctx.log.warn(
+      `${who}: could not estimate the price locally (${errorText(e)}); it is estimated at create.`,
+    );
+    return {};
+  }
+  const cap = value.maxPriceUsd;
+  ctx.log.info(
+    `${who}: ${price.summary}; ${cap === undefined ? "no maxPriceUsd" : `maxPriceUsd ${usd(cap)}`}.`,
+  );
+  const out: PreviewEstimate = { estimate: Number(price.priceUsd.toPrecision(4)), kind: "local" };
+  if (cap !== undefined && price.priceUsd > cap) {
+    out.failure = {
+      property: "maxPriceUsd",
+      reason:
+        `${who}: the job would cost more than maxPriceUsd ${usd(cap)}: ${price.summary}. Nothing was uploaded or started. ` +
+        `Fix: raise maxPriceUsd, or train less (fewer epochs, a smaller dataset or model).`,
     };
   }
   return out;
@@ -236,7 +332,7 @@ export const lifecycle: ResourceLifecycle = {
   async check(olds, rawNews, ctx) {
     registerSecrets(ctx, rawNews);
     // Only check() itself may set the estimate; a value from the program is not Together's.
-    const { estimatedPriceUsd: _fromProgram, ...news } = rawNews;
+    const { estimatedPriceUsd: _fromProgram, estimateKind: _kindFromProgram, ...news } = rawNews;
     const name = nameOf(news);
     const schema = checkWithSchema(KIND, fineTuneJobInputs, news);
     const view = (schema.value as Record<string, unknown> | undefined) ?? news;
@@ -253,12 +349,14 @@ export const lifecycle: ResourceLifecycle = {
         ctx.client();
         failures.push(...(await checkAgainstModel(ctx, name, inputs)));
         if (failures.length === 0) {
-          const gate = await previewGate(ctx, name, schema.value);
+          const gate = await previewGate(ctx, name, schema.value, olds);
           if (gate.estimate !== undefined) inputs.estimatedPriceUsd = gate.estimate;
+          if (gate.kind !== undefined) inputs.estimateKind = gate.kind;
           if (gate.failure !== undefined) failures.push(gate.failure);
         }
       } else if (typeof olds.estimatedPriceUsd === "number") {
         inputs.estimatedPriceUsd = olds.estimatedPriceUsd;
+        if (typeof olds.estimateKind === "string") inputs.estimateKind = olds.estimateKind;
       }
     }
     return failures.length > 0 ? { inputs, failures: scrubbed(failures, secretValues(rawNews)) } : { inputs };

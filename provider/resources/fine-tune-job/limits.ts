@@ -1,7 +1,7 @@
 // Per-model limits (batch sizes per training type and method, epochs, learning rate, LoRA rank): from the live
 // model-limits call when it answers, else from the catalogue shipped with the package.
 import { catalogEntriesFor, type CatalogEntry } from "../../catalog";
-import { isNotFound, type WireModelLimits } from "../../client";
+import { isAuthError, isNotFound, type WireModelLimits } from "../../client";
 import type { CheckFailure, ProviderContext } from "../../shared/types";
 import { problem } from "./messages";
 import { errorText } from "../../shared/error-text";
@@ -99,13 +99,16 @@ export function limitsFromCatalog(model: string): ModelLimits | undefined {
   return out;
 }
 
-/** A 404 from model-limits is Together saying the model cannot be fine-tuned; any other failure falls back. */
+/** A 404 from model-limits is Together saying the model cannot be fine-tuned; 401/403 are thrown; any other
+ *  failure falls back to the shipped catalogue. */
 export async function lookUpLimits(ctx: ProviderContext, model: string): Promise<LimitsLookup> {
   let why: string;
   try {
     return { kind: "found", limits: limitsFromWire(model, await ctx.client().fineTunes.modelLimits(model)) };
   } catch (e) {
     if (isNotFound(e)) return { kind: "not-fine-tunable", model };
+    // A refused key is the user's to fix now, not a reason to fall back to the catalogue.
+    if (isAuthError(e)) throw e;
     why = errorText(e);
   }
   const fromCatalog = limitsFromCatalog(model);

@@ -81,7 +81,13 @@ export function jobOutputs(
   const echoed = echoInputs(inputs);
   for (const k of COMPUTED) delete echoed[k];
   const out: Record<string, unknown> = { ...echoed, ...jobFields(job), schemaVersion: SCHEMA_VERSION };
-  if (typeof estimatedPriceUsd === "number") out.estimatedPriceUsd = estimatedPriceUsd;
-  else delete out.estimatedPriceUsd;
+  // After create every estimate is Together's own (the create gate asks it again); a local one lives in preview only.
+  if (typeof estimatedPriceUsd === "number") {
+    out.estimatedPriceUsd = estimatedPriceUsd;
+    out.estimateKind = "together";
+  } else {
+    delete out.estimatedPriceUsd;
+    delete out.estimateKind;
+  }
   return out;
 }

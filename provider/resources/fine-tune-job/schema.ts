@@ -55,7 +55,13 @@ export const fineTuneJobInputs = z.strictObject({
   logicalName: z.string().optional(),
   /** Written by check() from Together's estimate (never by the program): create/update read it back. */
   estimatedPriceUsd: z.number().optional(),
+  /** Written by check(): `together` (estimate-price) or `local` (counted at preview before the upload). */
+  estimateKind: z.enum(["together", "local"]).optional(),
   trainingFile: z.string(),
+  /** Set by the SDK when `trainingFile` is a TrainingFile: its local path, for preview's price estimate. */
+  trainingFileSource: z.string().optional(),
+  /** The same for `validationFile`. */
+  validationFileSource: z.string().optional(),
   validationFile: z.string().optional(),
   model: z.string().optional(),
   fromCheckpoint: z.string().optional(),

@@ -34,8 +34,12 @@ import { UNKNOWN, type ProviderContext } from "../../../provider/shared/types";
 
 // The hand-written Args must stay the zod input type (displayName is optional in the SDK, which fills it in).
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type SdkInputs = Omit<pulumi.Unwrap<DedicatedEndpointArgs>, "displayName"> & { displayName: string };
-const argsMatchSchema: Same<SdkInputs, Omit<DedicatedEndpointInputs, "logicalName">> = true;
+// A FineTuneJob given as model reaches the provider as its output model name, with baseModel beside it.
+type SdkInputs = Omit<pulumi.Unwrap<DedicatedEndpointArgs>, "displayName" | "model"> & {
+  displayName: string;
+  model: string;
+};
+const argsMatchSchema: Same<SdkInputs, Omit<DedicatedEndpointInputs, "logicalName" | "baseModel">> = true;
 
 describe("default display name", () => {
   test("readable when the parts are already lower-case [a-z0-9-]", () => {

@@ -20,8 +20,21 @@ type Resolved<T> = {
 type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 type Norm<T> = T extends object ? [{ [K in keyof T]-?: Norm<Exclude<T[K], undefined>> }, OptionalKeys<T>] : T;
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-type SchemaArgs = Omit<z.input<typeof fineTuneJobInputs>, "__provider" | "logicalName" | "estimatedPriceUsd">;
-const argsMatchSchema: Equal<Norm<Resolved<FineTuneJobArgs>>, Norm<SchemaArgs>> = true;
+type SchemaArgs = Omit<
+  z.input<typeof fineTuneJobInputs>,
+  | "__provider"
+  | "logicalName"
+  | "estimatedPriceUsd"
+  | "estimateKind"
+  | "trainingFileSource"
+  | "validationFileSource"
+>;
+// A TrainingFile given as trainingFile/validationFile reaches the provider as its file id.
+type WireArgs = Omit<FineTuneJobArgs, "trainingFile" | "validationFile"> & {
+  trainingFile: pulumi.Input<string>;
+  validationFile?: pulumi.Input<string>;
+};
+const argsMatchSchema: Equal<Norm<Resolved<WireArgs>>, Norm<SchemaArgs>> = true;
 
 const ctx: ProviderContext = {
   client: () => {

@@ -113,12 +113,18 @@ describe("checkWithSchema", () => {
     expect(r.value).toEqual(r.inputs);
   });
 
-  it("passes the news through when a required field is unknown", () => {
+  it("checks and defaults everything else when a required field is unknown, and keeps the unknown", () => {
     const news = { ...base, model: UNKNOWN };
     const r = checkWithSchema("FineTuneJob", schema, news);
     expect(r.failures).toEqual([]);
+    expect(r.value).toEqual({ ...base, model: UNKNOWN, epochs: 1, method: "lora" });
+    expect(r.inputs).toEqual(r.value);
+  });
+
+  it("still reports a bad field beside an unknown required one", () => {
+    const r = checkWithSchema("FineTuneJob", schema, { ...base, model: UNKNOWN, epochs: 0 });
+    expect(r.failures.map((f) => f.property)).toEqual(["epochs"]);
     expect(r.value).toBeUndefined();
-    expect(r.inputs).toEqual(news);
   });
 
   it("skips a nested unknown and still reports real failures elsewhere", () => {

@@ -160,6 +160,8 @@ describe("createOnce", () => {
     expect(r.objects.size).toBe(1);
     expect(finished).toEqual(["obj-1"]);
     expect(logged).toContain('info FineTuneJob "ft": adopting obj-1 created by an interrupted earlier run');
+    // The engine keeps warning of the killed run's pending create until the user clears it: say how.
+    expect(logged).toContainEqual(expect.stringContaining("`pulumi refresh --clear-pending-creates`"));
     expect(entries()).toEqual([]);
   });
 
