@@ -4,8 +4,8 @@
 // byom and dpo carry a secret (Hugging Face token, W&B key) that must not surface in exported state, CLI
 // output or the request log. quickstart's longer scenario is in quickstart.e2e.test.ts.
 import * as path from "node:path";
-import { TERMINAL_STATUSES, jobStatus } from "../emulator/job-timeline";
-import { isBilling } from "../emulator/endpoint-state";
+import { TERMINAL_STATUSES, jobStatus } from "../../emulator/job-timeline";
+import { isBilling } from "../../emulator/endpoint-state";
 import { describeWithCli } from "./kit/cli";
 import { EXAMPLES, useE2E, type E2EContext } from "./kit/fixture";
 import { resourcesByName, type ScratchProgram } from "./kit/program";

@@ -3,7 +3,7 @@
 // deleteBeforeReplace option.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Emulator } from "../emulator";
+import type { Emulator } from "../../emulator";
 import { describeWithCli } from "./kit/cli";
 import { calls, mutatingRequests, useE2E } from "./kit/fixture";
 import { resourcesByName, type ScratchProgram } from "./kit/program";

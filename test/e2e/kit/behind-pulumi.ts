@@ -2,9 +2,9 @@
 // Together made "by hand" (as a user in the console would, outside Pulumi), and readers of what an `up` left.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Emulator, RequestRecord } from "../../emulator";
-import { endpointState } from "../../emulator/endpoint-state";
-import { jobStatus, TERMINAL_STATUSES } from "../../emulator/job-timeline";
+import type { Emulator, RequestRecord } from "../../../emulator";
+import { endpointState } from "../../../emulator/endpoint-state";
+import { jobStatus, TERMINAL_STATUSES } from "../../../emulator/job-timeline";
 import { REPO } from "./installed-package";
 import type { StackExport, StackResource } from "./program";
 

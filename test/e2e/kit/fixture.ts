@@ -2,7 +2,7 @@
 // against it, and small readers of the emulator's request log and store.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { startEmulator, type Emulator, type RequestRecord } from "../../emulator";
+import { startEmulator, type Emulator, type RequestRecord } from "../../../emulator";
 import type { PulumiCli } from "./cli";
 import { REPO } from "./installed-package";
 import { ScratchProgram, scratchRoot, type ScratchProgramOptions } from "./program";
