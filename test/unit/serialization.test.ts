@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RESOURCE_MODULE, shells, type ShellKind } from "../../provider/shell";
+import * as sdk from "../../sdk";
 
 const SECRET = "sk-serialization-test-0123456789";
 const MAX_BYTES = 4 * 1024;
@@ -36,6 +37,60 @@ describe("serialized shells", () => {
 
   it("each kind has its own singleton, so serialization is cached per object", () => {
     expect(new Set(Object.values(shells)).size).toBe(3);
-    expect(shells.TrainingFile).toBe(shells.TrainingFile);
+  });
+
+  it("every resource of a kind hands that kind's singleton to Pulumi, so its serialization is cached", async () => {
+    // Pulumi caches a dynamic provider's serialized text per provider object (a WeakMap): the cache only
+    // hits when every resource of a kind passes the very same object. Record which object each resource
+    // gave to the serializer (it receives `() => provider`).
+    const closure = require("@pulumi/pulumi/runtime/closure/serializeClosure") as {
+      serializeFunction: (
+        f: () => unknown,
+        opts?: unknown,
+      ) => Promise<{ text: string; containsSecrets: boolean }>;
+    };
+    const serialized: unknown[] = [];
+    const spy = jest.spyOn(closure, "serializeFunction").mockImplementation(async (f) => {
+      serialized.push(f());
+      return { text: "", containsSecrets: false };
+    });
+    const registered: string[] = [];
+    await pulumi.runtime.setMocks({
+      call: (args) => args.inputs,
+      newResource: async (args) => {
+        registered.push(args.type);
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+    });
+    try {
+      const made = [
+        new sdk.TrainingFile("train-a", { source: "a.jsonl" }),
+        new sdk.TrainingFile("train-b", { source: "b.jsonl" }),
+        new sdk.FineTuneJob("job-a", { trainingFile: "file-a", model: "Qwen/Qwen3-0.6B" }),
+        new sdk.FineTuneJob("job-b", { trainingFile: "file-b", model: "Qwen/Qwen3-0.6B" }),
+        new sdk.DedicatedEndpoint("ep-a", { model: "Qwen/Qwen3-8B", hardware: "1x_nvidia_h100_80gb_sxm" }),
+        new sdk.DedicatedEndpoint("ep-b", { model: "Qwen/Qwen3-8B", hardware: "1x_nvidia_h100_80gb_sxm" }),
+      ];
+      // Wait for every registration, so nothing is left running after the test.
+      await Promise.all(made.map((r) => new Promise((resolve) => r.urn.apply(resolve))));
+    } finally {
+      spy.mockRestore();
+    }
+    // Registrations complete in any order; each resource registered once under its kind's type token.
+    expect(registered.map((t) => t.split(":").pop()).sort()).toEqual([
+      "DedicatedEndpoint",
+      "DedicatedEndpoint",
+      "FineTuneJob",
+      "FineTuneJob",
+      "TrainingFile",
+      "TrainingFile",
+    ]);
+    // Each constructor serializes its provider synchronously, so in construction order. Pulumi caches per
+    // provider object (on by default): a kind's second resource must hit the cache, which happens only
+    // because it handed over the same singleton object as the first.
+    expect(serialized).toHaveLength(3);
+    expect(serialized[0]).toBe(shells.TrainingFile);
+    expect(serialized[1]).toBe(shells.FineTuneJob);
+    expect(serialized[2]).toBe(shells.DedicatedEndpoint);
   });
 });
