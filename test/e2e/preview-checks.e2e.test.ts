@@ -23,7 +23,11 @@ const job = new FineTuneJob("tune", {
   nEpochs: 2,
   ...(c.getObject<Record<string, unknown>>("job") ?? {}),
 });
-new DedicatedEndpoint("serve", { model: job.outputModelName, hardware: "1x_nvidia_h100_80gb_sxm" });
+new DedicatedEndpoint("serve", {
+  model: job.outputModelName,
+  hardware: "1x_nvidia_h100_80gb_sxm",
+  ...(c.getObject<Record<string, unknown>>("endpoint") ?? {}),
+});
 `;
 
 describeWithCli("pulumi preview on a fresh stack", (cli) => {
@@ -32,9 +36,13 @@ describeWithCli("pulumi preview on a fresh stack", (cli) => {
   let stacks = 0;
 
   /** A new stack (so nothing is known yet) with `job` options; returns the preview's result. */
-  const preview = async (job: Record<string, unknown>, secrets: Record<string, string> = {}) => {
+  const preview = async (
+    job: Record<string, unknown>,
+    secrets: Record<string, string> = {},
+    endpoint: Record<string, unknown> = {},
+  ) => {
     const stack = `s${++stacks}`;
-    await e2e.initStack(p, stack, { job: JSON.stringify(job) }, secrets);
+    await e2e.initStack(p, stack, { job: JSON.stringify(job), endpoint: JSON.stringify(endpoint) }, secrets);
     return p.pulumi(["preview", "--stack", stack], { allowFailure: true });
   };
 
@@ -78,6 +86,27 @@ describeWithCli("pulumi preview on a fresh stack", (cli) => {
       /FineTuneJob "tune": the job would cost more than maxPriceUsd \$0\.0001\d*: ≈ \$\S+ \(local estimate/,
     );
     expect(r.output).toMatch(/Fix: raise maxPriceUsd/);
+  });
+
+  test("the endpoint serving the job's model is checked against the base model: maxHourlyPriceUsd gates the preview", async () => {
+    const r = await preview({}, {}, { maxHourlyPriceUsd: 1 });
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/DedicatedEndpoint "serve": .*maxHourlyPriceUsd/);
+    expect(r.output).toMatch(/\$3\.36/);
+  });
+
+  test("hardware Together reports unavailable for the job's base model fails the preview", async () => {
+    // Availability is per model: without the base model there is nothing to check it against.
+    e2e.emu.control.setHardwareAvailability("1x_nvidia_h100_80gb_sxm", "unavailable");
+    try {
+      const r = await preview({});
+      expect(r.code).not.toBe(0);
+      expect(r.output).toMatch(
+        /DedicatedEndpoint "serve": hardware = "1x_nvidia_h100_80gb_sxm".*Qwen\/Qwen3-0\.6B/,
+      );
+    } finally {
+      e2e.emu.control.setHardwareAvailability("1x_nvidia_h100_80gb_sxm", "available");
+    }
   });
 
   test("a key Together refuses fails the preview under the resource with the fix, and never shows the key", async () => {

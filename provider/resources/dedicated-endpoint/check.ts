@@ -1,7 +1,8 @@
 // Check: the schema and cross-field rules, then the hardware Together offers for the model and the hourly price
 // against the cap, so a preview fails before anything is spent. Prices are recorded in the checked inputs.
 import type { z } from "zod";
-import { isNotFound } from "../../client";
+import { isAuthError, isNotFound } from "../../client";
+import { authFailure } from "../../shared/auth-failure";
 import { checkWithSchema } from "../../shared/check";
 import { errorText } from "../../shared/error-text";
 import { containsUnknown, isUnknown, type CheckFailure, type ProviderContext } from "../../shared/types";
@@ -47,6 +48,14 @@ export async function check(
   const maxReplicas = (spec.autoscaling as { maxReplicas?: unknown } | undefined)?.maxReplicas;
   if (typeof hardware !== "string" || isUnknown(hardware)) return { inputs: spec, failures };
   const modelKnown = typeof model === "string" && !isUnknown(model);
+  // A model still being trained in this stack is served on its base model's hardware: check against that.
+  const baseModel =
+    typeof value.baseModel === "string" && !isUnknown(value.baseModel) ? value.baseModel : undefined;
+  const servedAs = modelKnown ? model : baseModel;
+  const modelField = modelKnown ? "model" : "baseModel";
+  const modelShown = modelKnown
+    ? JSON.stringify(model)
+    : `${JSON.stringify(baseModel)} (the base model of the FineTuneJob whose model this endpoint serves)`;
 
   // An unchanged endpoint is priced from what the last check recorded: a preview of an unchanged stack makes
   // no API call, and the cap still applies (it may have changed).
@@ -68,15 +77,16 @@ export async function check(
   const client = ctx.client();
   let offersRaw;
   try {
-    offersRaw = await client.hardware.list(modelKnown ? { model } : {});
+    offersRaw = await client.hardware.list(servedAs !== undefined ? { model: servedAs } : {});
   } catch (err) {
-    if (modelKnown && isNotFound(err)) {
+    if (servedAs !== undefined && isNotFound(err)) {
       const reason =
-        `${who}: model = ${JSON.stringify(model)}: is not a model Together can serve on a dedicated endpoint ` +
+        `${who}: model = ${modelShown}: is not a model Together can serve on a dedicated endpoint ` +
         `(GET /hardware?model= answered 404). Fix: use a catalogue model (GET /models?dedicated=true) or a ` +
         `FineTuneJob's outputModelName`;
-      return { inputs: spec, failures: [...failures, { property: "model", reason }] };
+      return { inputs: spec, failures: [...failures, { property: modelField, reason }] };
     }
+    if (isAuthError(err)) return { inputs: spec, failures: [...failures, authFailure(who, err)] };
     ctx.log.warn(
       `${who}: could not check hardware ${hardware} with the API (${errorText(err)}); create will check it`,
     );
@@ -86,14 +96,14 @@ export async function check(
   const hw = hardwareRule({
     who,
     hardware,
-    model: modelKnown ? model : undefined,
+    model: servedAs,
     offers: toOffers(offersRaw),
     // An endpoint being adopted already holds its hardware.
-    requireAvailable: modelKnown && replacing && spec.adoptEndpointId === undefined,
+    requireAvailable: servedAs !== undefined && replacing && spec.adoptEndpointId === undefined,
   });
   if (hw.offer === undefined) return { inputs: spec, failures: hw.failures };
   if (hw.offer.availability !== undefined && hw.offer.availability !== "available") {
-    ctx.log.warn(`${who}: Together reports ${hardware} ${hw.offer.availability} for ${String(model)}`);
+    ctx.log.warn(`${who}: Together reports ${hardware} ${hw.offer.availability} for ${String(servedAs)}`);
   }
   if (typeof maxReplicas !== "number" || !Number.isFinite(hw.offer.centsPerMinute))
     return { inputs: spec, failures };

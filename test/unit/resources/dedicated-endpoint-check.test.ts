@@ -300,3 +300,58 @@ describe("DedicatedEndpoint check: valid inputs", () => {
     ]);
   });
 });
+
+describe("a model still being trained in this stack (unknown at preview) is checked against its base model", () => {
+  const training = { ...base, model: UNKNOWN, baseModel: "Qwen/Qwen3-0.6B" };
+
+  it("asks for the base model's hardware, prices it, and keeps the model unknown", async () => {
+    const { ctx, queries, logs } = fakeContext();
+    const r = await lifecycle.check({}, training, ctx);
+    expect(r.failures ?? []).toEqual([]);
+    expect(queries).toEqual([{ model: "Qwen/Qwen3-0.6B" }]);
+    expect(r.inputs).toMatchObject({ model: UNKNOWN, hourlyPriceUsd: 3.99 });
+    expect(logs.join("\n")).toMatch(/costs \$3\.99\/h per replica/);
+  });
+
+  it("fails the preview on hardware that is not available for the base model", async () => {
+    const { ctx } = fakeContext();
+    const r = await lifecycle.check({}, { ...training, hardware: "1x_nvidia_l40s_48gb_pcie" }, ctx);
+    expect(r.failures?.map((f) => f.property)).toEqual(["hardware"]);
+    expect(r.failures?.[0]?.reason).toMatch(/for model "Qwen\/Qwen3-0\.6B"/);
+  });
+
+  it("gates maxHourlyPriceUsd at preview", async () => {
+    const { ctx } = fakeContext();
+    const r = await lifecycle.check({}, { ...training, maxHourlyPriceUsd: 1 }, ctx);
+    expect(r.failures?.map((f) => f.property)).toEqual(["maxHourlyPriceUsd"]);
+  });
+
+  it("a key Together refuses fails the check with the fix", async () => {
+    const { AuthenticationError } = await import("../../../provider/client");
+    const ctx: ProviderContext = {
+      ...fakeContext().ctx,
+      client: () =>
+        ({
+          hardware: {
+            list: async () => {
+              throw new AuthenticationError({
+                method: "GET",
+                path: "/v1/hardware",
+                status: 401,
+                apiMessage: "Invalid API key",
+              });
+            },
+          },
+        }) as never,
+    };
+    const r = await lifecycle.check({}, training, ctx);
+    expect(r.failures).toEqual([
+      {
+        property: "",
+        reason: expect.stringMatching(
+          /^DedicatedEndpoint "ep": Together refused the API key .*Fix: `pulumi config set --secret together:apiKey/,
+        ),
+      },
+    ]);
+  });
+});
