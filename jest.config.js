@@ -26,6 +26,7 @@ module.exports = {
     "^pulumi-together/runtime$": "<rootDir>/provider/runtime.ts",
     "^pulumi-together/client$": "<rootDir>/provider/client/index.ts",
     "^pulumi-together/emulator$": "<rootDir>/emulator/index.ts",
+    "^pulumi-together/testing$": "<rootDir>/testing/index.ts",
   },
   setupFiles: ["<rootDir>/test/setup-env.js"],
   reporters: ["default", "<rootDir>/test/summary-reporter.js"],
