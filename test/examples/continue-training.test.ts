@@ -1,7 +1,16 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { tokenRate } from "../../provider/catalog/fine-tuning-rates";
 import { exampleProgram, runProgram, TYPE_PREFIX } from "./mock-program";
 
 const program = exampleProgram("continue-training");
 const project = "pulumi-together-continue-training";
+
+/** A LoRA SFT job's price from the provider's rate table: a token per four bytes of the dataset, per epoch. */
+function rateTableJobUsd(model: string, dataset: string, nEpochs: number): number {
+  const bytes = fs.statSync(path.resolve(__dirname, "../../examples/continue-training/data", dataset)).size;
+  return Math.ceil(bytes / 4) * nEpochs * tokenRate(model, "sft", "lora").usdPerToken;
+}
 
 describe("examples/continue-training (mocks)", () => {
   it("starts the second job from the first job's checkpoint, on its own file", async () => {
@@ -21,7 +30,13 @@ describe("examples/continue-training (mocks)", () => {
     expect(run.outputs).toMatchObject({
       baseJobId: "ft-support-base",
       followupJobId: "ft-support-billing",
-      totalEstimatedPriceUsd: 2.5,
     });
+    // The sum of both jobs' prices (the emulator's, via the mock), checked against the provider's rate
+    // table: 2 epochs on the general set, then 1 on the billing set, both on the checkpoint's Qwen3-0.6B.
+    expect(run.outputs.totalEstimatedPriceUsd).toBeCloseTo(
+      rateTableJobUsd("Qwen/Qwen3-0.6B", "general-support.jsonl", 2) +
+        rateTableJobUsd("Qwen/Qwen3-0.6B", "billing-followup.jsonl", 1),
+      6,
+    );
   });
 });

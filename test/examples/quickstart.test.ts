@@ -1,8 +1,25 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { HARDWARE } from "../../emulator/catalog";
+import { tokenRate } from "../../provider/catalog/fine-tuning-rates";
 import { exampleProgram, runProgram, TYPE_PREFIX } from "./mock-program";
 
 const program = exampleProgram("quickstart");
 const project = "pulumi-together-quickstart";
+const dataset = path.resolve(__dirname, "../../examples/quickstart/data/helpdesk-chats.jsonl");
+
+/** The hardware's hourly price for one replica, from the emulator's catalogue entry. */
+function catalogueHourlyUsd(hardware: string): number {
+  const hw = HARDWARE.find((h) => h.id === hardware);
+  if (hw === undefined) throw new Error(`${hardware} is not in the emulator's catalogue`);
+  return (hw.centsPerMinute * 60) / 100;
+}
+
+/** A LoRA SFT job's price from the provider's rate table: a token per four bytes of the dataset, per epoch. */
+function rateTableJobUsd(model: string, nEpochs: number): number {
+  const tokens = Math.ceil(fs.statSync(dataset).size / 4) * nEpochs;
+  return tokens * tokenRate(model, "sft", "lora").usdPerToken;
+}
 
 describe("examples/quickstart (mocks)", () => {
   it("declares a training file, a LoRA job on it and an endpoint serving the job's output model", async () => {
@@ -16,9 +33,7 @@ describe("examples/quickstart (mocks)", () => {
     const job = run.byName("helpdesk-lora");
     const endpoint = run.byName("helpdesk");
 
-    expect(file.inputs.source).toBe(
-      path.resolve(__dirname, "../../examples/quickstart/data/helpdesk-chats.jsonl"),
-    );
+    expect(file.inputs.source).toBe(dataset);
     expect(job.inputs.trainingFile).toBe(file.state.fileId);
     expect(job.inputs.model).toBe("Qwen/Qwen3-0.6B");
     expect(job.inputs.trainingType).toMatchObject({ type: "lora" });
@@ -40,9 +55,16 @@ describe("examples/quickstart (mocks)", () => {
       endpointName: "emulator-user/Qwen3-0.6B-helpdesk",
       jobId: "ft-helpdesk-lora",
       outputModelName: "emulator-user/Qwen3-0.6B-helpdesk-lora-abc123",
-      estimatedPriceUsd: 1.25,
-      hourlyPriceUsd: 3.36,
+      estimatedPriceUsd: expect.any(Number),
+      hourlyPriceUsd: expect.any(Number),
     });
+    // The prices are the emulator's (the mock prices from its catalogue), checked against the provider's
+    // rate table for 3 LoRA epochs of Qwen3-0.6B on the dataset, and the H100 catalogue entry.
+    expect(run.outputs.estimatedPriceUsd).toBeCloseTo(rateTableJobUsd("Qwen/Qwen3-0.6B", 3), 6);
+    expect(run.outputs.hourlyPriceUsd).toBeCloseTo(catalogueHourlyUsd("1x_nvidia_h100_80gb_sxm"), 4);
+    // Both caps of the quickstart's defaults hold for these prices.
+    expect(run.outputs.estimatedPriceUsd as number).toBeLessThanOrEqual(5);
+    expect(run.outputs.hourlyPriceUsd as number).toBeLessThanOrEqual(4);
   });
 
   it("takes model, hardware and both caps from stack config", async () => {
@@ -60,5 +82,8 @@ describe("examples/quickstart (mocks)", () => {
       hardware: "1x_nvidia_a100_80gb_sxm",
       maxHourlyPriceUsd: 3,
     });
+    // The exported prices follow the configured model and hardware.
+    expect(run.outputs.estimatedPriceUsd).toBeCloseTo(rateTableJobUsd("Qwen/Qwen3-1.7B", 3), 6);
+    expect(run.outputs.hourlyPriceUsd).toBeCloseTo(catalogueHourlyUsd("1x_nvidia_a100_80gb_sxm"), 4);
   });
 });
