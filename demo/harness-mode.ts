@@ -31,7 +31,8 @@ export async function runWithHarness(ctx: DemoContext): Promise<void> {
   const previousCwd = process.cwd();
   try {
     const entry = programEntry(options.programDir);
-    const stateFile = path.join(ctx.workDir, "state.json");
+    // One file per stack, so --state DIR can hold several stacks between runs.
+    const stateFile = path.join(ctx.stateDir, `harness-${options.stack}.json`);
     const harness = new LifecycleHarness({
       stateFile,
       project: program.project,
@@ -76,20 +77,24 @@ export async function runWithHarness(ctx: DemoContext): Promise<void> {
     };
 
     const destroy = () => step(`Destroying (${options.stack})`, false, () => harness.destroy(run));
+    // --state keeps the stack between runs: preview and up only, nothing destroyed, even on failure.
+    const keepStack = options.keep || options.stateDir !== undefined;
     try {
       await step(`Previewing update (${options.stack})`, true, () => harness.preview(runProgram, run));
       await step(`Updating (${options.stack})`, false, () => harness.up(runProgram, run));
-      await step(`Updating (${options.stack}) again, nothing changed`, false, () =>
-        harness.up(runProgram, run),
-      );
+      if (options.stateDir === undefined) {
+        await step(`Updating (${options.stack}) again, nothing changed`, false, () =>
+          harness.up(runProgram, run),
+        );
+      }
     } catch (err) {
-      if (!options.keep && harness.state().resources.length > 0) {
+      if (!keepStack && harness.state().resources.length > 0) {
         print("The run failed: destroying what it created.");
         await destroy().catch(() => undefined);
       }
       throw err;
     }
-    if (!options.keep) await destroy();
+    if (!keepStack) await destroy();
   } finally {
     process.chdir(previousCwd);
     loader.dispose();

@@ -5,9 +5,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../emulator";
+import { startEmulator, type EmulatorSummary } from "../emulator";
 import { findPulumi, runWithCli } from "./cli-mode";
-import type { DemoContext } from "./context";
+import type { DemoContext, DemoEmulator } from "./context";
 import { runWithHarness } from "./harness-mode";
 import { parseOptions } from "./options";
 import { readProgramProject, type ProgramProject } from "./stack-config";
@@ -19,14 +19,59 @@ function print(line = ""): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** True when the emulator holds nothing that runs or bills. */
-function confirmNothingLeft(emulator: Emulator): boolean {
-  const s = emulator.summary();
+/** The demo's own emulator, on a free loopback port. */
+async function ownEmulator(timeScale: number): Promise<DemoEmulator> {
+  const emulator = await startEmulator({ timeScale });
+  return {
+    baseUrl: emulator.baseUrl,
+    apiKey: emulator.apiKey,
+    timeScale,
+    own: true,
+    summary: () => Promise.resolve(emulator.summary()),
+    close: () => emulator.close(),
+  };
+}
+
+/** A running emulator (`pulumi-together emulator`), read through its `GET /_emulator/state`. */
+async function runningEmulator(baseUrl: string, apiKey: string): Promise<DemoEmulator> {
+  const stateUrl = `${new URL(baseUrl).origin}/_emulator/state`;
+  const state = async (): Promise<{ summary: EmulatorSummary; timeScale: number }> => {
+    let res: Response;
+    try {
+      res = await fetch(stateUrl);
+    } catch (err) {
+      throw new Error(
+        `no emulator answers at ${baseUrl} (${errorText((err as { cause?: unknown }).cause ?? err)}). ` +
+          "Fix: start one with `npx pulumi-together emulator --port 8787 --api-key KEY`, or drop --emulator.",
+        { cause: err },
+      );
+    }
+    if (!res.ok) throw new Error(`${stateUrl} answered ${res.status}: is ${baseUrl} a Together emulator?`);
+    return (await res.json()) as { summary: EmulatorSummary; timeScale: number };
+  };
+  const { timeScale } = await state();
+  return {
+    baseUrl,
+    apiKey,
+    timeScale,
+    own: false,
+    summary: async () => (await state()).summary,
+    close: () => Promise.resolve(),
+  };
+}
+
+function printSummary(s: EmulatorSummary): void {
   print(
     `Emulator: ${s.filesLive} file(s) live of ${s.filesCreated} uploaded; ${s.jobsActive} job(s) active of ` +
       `${s.jobsCreated} started; ${s.endpointsLive} endpoint(s) live of ${s.endpointsCreated} created, ` +
       `${s.endpointsBilling} billing.`,
   );
+}
+
+/** True when the emulator holds nothing that runs or bills. */
+async function confirmNothingLeft(emulator: DemoEmulator): Promise<boolean> {
+  const s = await emulator.summary();
+  printSummary(s);
   const clean = s.jobsActive === 0 && s.endpointsLive === 0 && s.endpointsBilling === 0 && s.filesLive === 0;
   print(
     clean
@@ -36,7 +81,7 @@ function confirmNothingLeft(emulator: Emulator): boolean {
   return clean;
 }
 
-function printKeepHelp(emulator: Emulator, destroyHint: string | undefined): void {
+function printKeepHelp(emulator: DemoEmulator, destroyHint: string | undefined): void {
   const origin = new URL(emulator.baseUrl).origin;
   print("--keep: the stack is still up and the emulator keeps running until Ctrl-C.");
   print(`  Base URL: ${emulator.baseUrl}`);
@@ -70,12 +115,29 @@ async function main(): Promise<number> {
     print(`Demo failed: ${errorText(err)}`);
     return 1;
   }
+  let emulator: DemoEmulator;
+  try {
+    emulator =
+      options.emulatorUrl !== undefined && options.apiKey !== undefined
+        ? await runningEmulator(options.emulatorUrl, options.apiKey)
+        : await ownEmulator(options.timeScale);
+  } catch (err) {
+    print(`Demo failed: ${errorText(err)}`);
+    return 1;
+  }
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-together-demo-"));
   process.on("exit", () => fs.rmSync(workDir, { recursive: true, force: true }));
-  const emulator = await startEmulator({ timeScale: options.timeScale });
-  const ctx: DemoContext = { options, program, emulator, workDir, repoRoot: REPO_ROOT, print };
+  const stateDir = options.stateDir ?? path.join(workDir, "state");
+  fs.mkdirSync(stateDir, { recursive: true });
+  const ctx: DemoContext = { options, program, emulator, workDir, stateDir, repoRoot: REPO_ROOT, print };
   try {
-    print(`Together emulator on ${emulator.baseUrl} (clock ${options.timeScale}x faster than real time)`);
+    print(
+      `Together emulator on ${emulator.baseUrl} (${emulator.own ? "started by the demo" : "already running"}, ` +
+        `clock ${emulator.timeScale}x faster than real time)`,
+    );
+    if (options.stateDir !== undefined) {
+      print(`State kept in ${options.stateDir} between runs: nothing is destroyed at the end.`);
+    }
     print(
       `Program ${program.project} in ${options.programDir}` +
         (program.stackFile ? `, config from ${path.basename(program.stackFile)}` : ""),
@@ -93,17 +155,27 @@ async function main(): Promise<number> {
       );
       await runWithHarness(ctx);
     }
+    if (options.stateDir !== undefined) {
+      printSummary(await emulator.summary());
+      print(
+        `The stack is still up; its state is in ${options.stateDir}. Edit the program and run the same command ` +
+          "again to see an update or a replace.",
+      );
+      if (destroyHint) print(`Destroy it with: ${destroyHint}`);
+      print(`Demo finished in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
+      return 0;
+    }
     if (options.keep) {
       printKeepHelp(emulator, destroyHint);
       await waitForSignal();
       return 0;
     }
-    const clean = confirmNothingLeft(emulator);
+    const clean = await confirmNothingLeft(emulator);
     print(`Demo finished in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
     return clean ? 0 : 1;
   } catch (err) {
     print(`Demo failed: ${errorText(err)}`);
-    confirmNothingLeft(emulator);
+    await confirmNothingLeft(emulator).catch(() => false);
     return 1;
   } finally {
     await emulator.close();

@@ -1,4 +1,5 @@
-// Command line of `npm run demo -- [--keep] [--program DIR] [--stack NAME] [--harness] [--time-scale N]`.
+// Command line of `npm run demo -- [--keep] [--program DIR] [--stack NAME] [--harness] [--time-scale N]
+// [--emulator URL --api-key KEY] [--state DIR]`.
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 
@@ -10,12 +11,33 @@ export interface DemoOptions {
   /** Use the lifecycle harness even when a Pulumi CLI is installed. */
   harness: boolean;
   timeScale: number;
+  /** Base URL (`http://127.0.0.1:<port>/v1`) of a running emulator to use instead of starting one. */
+  emulatorUrl?: string | undefined;
+  /** The API key the running emulator accepts (with emulatorUrl). */
+  apiKey?: string | undefined;
+  /** Absolute path of a directory that keeps Pulumi's state between runs (then nothing is destroyed). */
+  stateDir?: string | undefined;
 }
 
 function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a positive number");
   return n;
+}
+
+function emulatorUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("expected a URL such as http://127.0.0.1:8787/v1");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InvalidArgumentError("expected an http:// URL such as http://127.0.0.1:8787/v1");
+  }
+  // `pulumi-together emulator` prints the base URL with /v1; accept its origin too.
+  const base = url.pathname.replace(/\/+$/, "");
+  return `${url.origin}${base === "" ? "/v1" : base}`;
 }
 
 export function parseOptions(argv: string[], defaultProgramDir: string): DemoOptions {
@@ -39,6 +61,16 @@ export function parseOptions(argv: string[], defaultProgramDir: string): DemoOpt
       positiveNumber,
       600,
     )
+    .option(
+      "--emulator <url>",
+      "use a running emulator (`npx pulumi-together emulator` prints its base URL) instead of starting one",
+      emulatorUrl,
+    )
+    .option("--api-key <key>", "the API key the running emulator accepts (with --emulator)")
+    .option(
+      "--state <dir>",
+      "keep Pulumi's state in DIR between runs and do not destroy (needs --emulator), to try updates and replaces",
+    )
     .showHelpAfterError()
     .parse(argv);
   const o = cmd.opts<{
@@ -47,13 +79,32 @@ export function parseOptions(argv: string[], defaultProgramDir: string): DemoOpt
     keep: boolean;
     harness: boolean;
     timeScale: number;
+    emulator?: string;
+    apiKey?: string | undefined;
+    state?: string;
   }>();
+  if (o.emulator !== undefined && o.apiKey === undefined) {
+    cmd.error("error: --emulator needs --api-key KEY (the key the running emulator prints)");
+  }
+  if (o.apiKey !== undefined && o.emulator === undefined) {
+    cmd.error("error: --api-key goes with --emulator URL (the demo's own emulator makes its own key)");
+  }
+  if (o.state !== undefined && o.emulator === undefined) {
+    cmd.error(
+      "error: --state needs --emulator URL: the objects the kept state names live in the emulator, and the " +
+        "demo's own emulator stops when it ends (start one with `npx pulumi-together emulator --api-key KEY`)",
+    );
+  }
+  // npm runs scripts from the package root; relative paths are meant from where npm was invoked.
+  const from = process.env.INIT_CWD ?? process.cwd();
   return {
-    // npm runs scripts from the package root; a relative --program is meant from where npm was invoked.
-    programDir: path.resolve(process.env.INIT_CWD ?? process.cwd(), o.program),
+    programDir: path.resolve(from, o.program),
     stack: o.stack,
     keep: o.keep,
     harness: o.harness,
     timeScale: o.timeScale,
+    emulatorUrl: o.emulator,
+    apiKey: o.apiKey,
+    stateDir: o.state === undefined ? undefined : path.resolve(from, o.state),
   };
 }
