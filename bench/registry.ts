@@ -6,6 +6,7 @@ import { runPreviewBench } from "./preview-bench";
 import { runPollingBench } from "./polling-bench";
 import { runSizeBench } from "./size-bench";
 import { runTokenEstimateBench } from "./token-estimate-bench";
+import { runCliBench } from "./cli-bench";
 import { remembered, runReport } from "./report";
 
 export const benchmarks: Record<string, () => Promise<unknown>> = {
@@ -16,5 +17,6 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   polling: remembered("polling", runPollingBench),
   sizes: remembered("sizes", runSizeBench),
   tokens: remembered("tokens", runTokenEstimateBench),
+  cli: remembered("cli", runCliBench),
   report: runReport,
 };

@@ -7,6 +7,7 @@ import { runPollingBench, type PollingFigures } from "./polling-bench";
 import { runPreviewBench, type PreviewFigures } from "./preview-bench";
 import { runSizeBench, type SizeFigures } from "./size-bench";
 import { runTokenEstimateBench, type TokenEstimateFigures } from "./token-estimate-bench";
+import { runCliBench, type CliFigures } from "./cli-bench";
 import { runUploadBench, type UploadFigures } from "./upload-bench";
 
 const results = new Map<string, unknown>();
@@ -133,6 +134,16 @@ function tokenRows(t: TokenEstimateFigures): ReportRow[] {
   ]);
 }
 
+function cliRows(c: CliFigures): ReportRow[] {
+  if (c.steps.length === 0) return [["quickstart on the real Pulumi CLI", c.cli, "", ""]];
+  return c.steps.map((s) => [
+    `real CLI quickstart: ${s.step} (${c.cli})`,
+    `${(s.ms / 1000).toFixed(2)} s; ${s.apiCalls} API calls, ${s.mutatingCalls} changing`,
+    s.step.startsWith("up (no change)") || s.step.startsWith("refresh") ? "0 changing" : "",
+    s.step.startsWith("up (no change)") || s.step.startsWith("refresh") ? yes(s.mutatingCalls === 0) : "",
+  ]);
+}
+
 export async function runReport(): Promise<ReportRow[]> {
   const rows: ReportRow[] = [
     ...uploadRows(await figures("upload", runUploadBench)),
@@ -141,6 +152,7 @@ export async function runReport(): Promise<ReportRow[]> {
     ...pollingRows(await figures("polling", runPollingBench)),
     ...sizeRows(await figures("sizes", runSizeBench)),
     ...tokenRows(await figures("tokens", runTokenEstimateBench)),
+    ...cliRows(await figures("cli", runCliBench)),
   ];
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   console.log(

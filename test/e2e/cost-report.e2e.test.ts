@@ -10,8 +10,8 @@ import { readCostReport } from "../../cli/cost-report/parse";
 import { renderCostReport } from "../../cli/cost-report/render";
 import { describeWithCli } from "./kit/cli";
 import { EXAMPLES, mutatingRequests, useE2E } from "./kit/fixture";
-import { REPO } from "./kit/installed-package";
-import type { CommandResult, ScratchProgram } from "./kit/program";
+import { REPO } from "../../scripts/real-cli/installed-package";
+import type { CommandResult, ScratchProgram } from "../../scripts/real-cli/scratch-program";
 
 const API_KEY = "tgp-SECRET-KEY-e2e-cost-report-4b91d7";
 const CLI = path.join(REPO, "dist", "cli", "index.js");

@@ -3,7 +3,7 @@
 // stack; the next `up` must put the endpoint back to its declaration, and recreate a deleted job or file.
 import { describeWithCli } from "./kit/cli";
 import { useE2E } from "./kit/fixture";
-import type { ScratchProgram } from "./kit/program";
+import type { ScratchProgram } from "../../scripts/real-cli/scratch-program";
 import {
   H100,
   MODEL,

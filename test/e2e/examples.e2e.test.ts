@@ -8,7 +8,7 @@ import { TERMINAL_STATUSES, jobStatus } from "../../emulator/job-timeline";
 import { isBilling } from "../../emulator/endpoint-state";
 import { describeWithCli } from "./kit/cli";
 import { EXAMPLES, useE2E, type E2EContext } from "./kit/fixture";
-import { resourcesByName, type ScratchProgram } from "./kit/program";
+import { resourcesByName, type ScratchProgram } from "../../scripts/real-cli/scratch-program";
 
 const API_KEY = "tgp-SECRET-KEY-e2e-examples-5d7e21";
 const HF_TOKEN = "hf_e2eSecretToken9f3b1c7a";

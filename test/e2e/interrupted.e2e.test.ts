@@ -11,7 +11,7 @@
 //   `pulumi refresh --clear-pending-creates`.
 import { describeWithCli } from "./kit/cli";
 import { useE2E } from "./kit/fixture";
-import type { CommandResult, ScratchProgram, StackExport } from "./kit/program";
+import type { CommandResult, ScratchProgram, StackExport } from "../../scripts/real-cli/scratch-program";
 import {
   H100,
   HOUR_MS,

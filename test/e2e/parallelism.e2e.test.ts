@@ -5,7 +5,7 @@
 // are posted to Together before the first one completes); with -p 1 they run strictly one after another.
 import { describeWithCli } from "./kit/cli";
 import { useE2E } from "./kit/fixture";
-import { resourcesByName, type ScratchProgram } from "./kit/program";
+import { resourcesByName, type ScratchProgram } from "../../scripts/real-cli/scratch-program";
 
 const API_KEY = "tgp-SECRET-KEY-e2e-parallelism-90c3aa";
 const CHAINS = ["a", "b", "c"] as const;

@@ -4,7 +4,12 @@
 // the engine runs read and delete with the provider code stored in the partial failure's own properties.
 import { describeWithCli } from "./kit/cli";
 import { useE2E } from "./kit/fixture";
-import type { CommandResult, ScratchProgram, StackExport, StackResource } from "./kit/program";
+import type {
+  CommandResult,
+  ScratchProgram,
+  StackExport,
+  StackResource,
+} from "../../scripts/real-cli/scratch-program";
 import {
   H100,
   HOUR_MS,

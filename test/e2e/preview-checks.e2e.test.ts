@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describeWithCli } from "./kit/cli";
 import { mutatingRequests, useE2E } from "./kit/fixture";
-import type { ScratchProgram } from "./kit/program";
+import type { ScratchProgram } from "../../scripts/real-cli/scratch-program";
 
 const API_KEY = "tgp-SECRET-KEY-e2e-preview-5d0c2e";
 const DATASET = path.join(__dirname, "..", "..", "examples", "quickstart", "data", "helpdesk-chats.jsonl");

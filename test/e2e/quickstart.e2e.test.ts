@@ -3,7 +3,7 @@
 import * as path from "node:path";
 import { describeWithCli } from "./kit/cli";
 import { EXAMPLES, mutatingRequests, useE2E } from "./kit/fixture";
-import type { ScratchProgram } from "./kit/program";
+import type { ScratchProgram } from "../../scripts/real-cli/scratch-program";
 
 const API_KEY = "tgp-SECRET-KEY-e2e-quickstart-7c21f0";
 

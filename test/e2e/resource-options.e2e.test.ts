@@ -3,7 +3,7 @@
 // do) at Together. Endpoints are created STOPPED on a catalogue model, so nothing here trains or bills.
 import { describeWithCli } from "./kit/cli";
 import { calls, mutatingRequests, useE2E } from "./kit/fixture";
-import { resourcesByName, type ScratchProgram } from "./kit/program";
+import { resourcesByName, type ScratchProgram } from "../../scripts/real-cli/scratch-program";
 
 const API_KEY = "tgp-SECRET-KEY-e2e-resource-options-4b19d2";
 const STACK = "opts";

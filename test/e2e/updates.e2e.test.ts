@@ -6,7 +6,7 @@ import * as path from "node:path";
 import type { Emulator } from "../../emulator";
 import { describeWithCli } from "./kit/cli";
 import { calls, mutatingRequests, useE2E } from "./kit/fixture";
-import { resourcesByName, type ScratchProgram } from "./kit/program";
+import { resourcesByName, type ScratchProgram } from "../../scripts/real-cli/scratch-program";
 
 const API_KEY = "tgp-SECRET-KEY-e2e-updates-3a9d51";
 const FIXTURES = path.join(__dirname, "..", "lifecycle", "fixtures", "training-file");

@@ -5,8 +5,8 @@ import * as path from "node:path";
 import type { Emulator, RequestRecord } from "../../../emulator";
 import { endpointState } from "../../../emulator/endpoint-state";
 import { jobStatus, TERMINAL_STATUSES } from "../../../emulator/job-timeline";
-import { REPO } from "./installed-package";
-import type { StackExport, StackResource } from "./program";
+import { REPO } from "../../../scripts/real-cli/installed-package";
+import type { StackExport, StackResource } from "../../../scripts/real-cli/scratch-program";
 
 /** The small conversation dataset the lifecycle tests use (8 samples), for a program's `train.jsonl`. */
 export const TRAIN_JSONL = fs.readFileSync(

@@ -1,62 +1,10 @@
-// Finds the real Pulumi CLI for the e2e suite, and decides what a missing one means: on a developer's
-// machine without it the suite skips with its reason; where the CLI is required (CI sets
-// PULUMI_TOGETHER_E2E=require once it has built it) a missing CLI fails every e2e file instead.
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
+// Decides what a missing Pulumi CLI means for an e2e file: on a developer's machine without it the suite
+// skips with its reason; where the CLI is required (CI sets PULUMI_TOGETHER_E2E=require once it has built
+// it) a missing CLI fails every e2e file instead.
+import { findPulumiCli, type PulumiCli } from "../../../scripts/real-cli/find-cli";
 
+export type { PulumiCli } from "../../../scripts/real-cli/find-cli";
 export const REQUIRE_ENV = "PULUMI_TOGETHER_E2E";
-
-export interface PulumiCli {
-  /** Absolute path of `pulumi`. */
-  bin: string;
-  /** Its directory, which also holds the dynamic-provider plugin; goes first on PATH. */
-  binDir: string;
-  /** `pulumi version`, e.g. `v3.276.0`. */
-  version: string;
-  /** Whether Pulumi's Node.js language host is installed with it (not when built from the module proxy). */
-  hasLanguageHost: boolean;
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    if (dir === "") continue;
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      continue;
-    }
-  }
-  return undefined;
-}
-
-/** The CLI on PATH, or why there is none usable. */
-export function findPulumiCli(): PulumiCli | { missing: string } {
-  const bin = onPath("pulumi");
-  if (bin === undefined) {
-    return {
-      missing:
-        "the Pulumi CLI is not on PATH (build it with `scripts/pulumi-cli.sh`, then put its bin first on PATH)",
-    };
-  }
-  const binDir = path.dirname(bin);
-  if (
-    !fs.existsSync(path.join(binDir, "pulumi-resource-pulumi-nodejs")) &&
-    onPath("pulumi-resource-pulumi-nodejs") === undefined
-  ) {
-    return { missing: `${bin} has no pulumi-resource-pulumi-nodejs plugin beside it or on PATH` };
-  }
-  const version = execFileSync(bin, ["version"], {
-    encoding: "utf8",
-    env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
-  }).trim();
-  const hasLanguageHost =
-    fs.existsSync(path.join(binDir, "pulumi-language-nodejs")) ||
-    onPath("pulumi-language-nodejs") !== undefined;
-  return { bin, binDir, version, hasLanguageHost };
-}
 
 /**
  * Declares an e2e suite: `body` runs with the CLI when there is one. Without it the suite is one

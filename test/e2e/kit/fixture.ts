@@ -4,8 +4,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { startEmulator, type Emulator, type RequestRecord } from "../../../emulator";
 import type { PulumiCli } from "./cli";
-import { REPO } from "./installed-package";
-import { ScratchProgram, scratchRoot, type ScratchProgramOptions } from "./program";
+import { REPO } from "../../../scripts/real-cli/installed-package";
+import {
+  ScratchProgram,
+  scratchRoot,
+  type ScratchProgramOptions,
+} from "../../../scripts/real-cli/scratch-program";
 
 /** Emulated time runs this much faster: a job takes about a second, an endpoint start a third. */
 export const TIME_SCALE = 600;

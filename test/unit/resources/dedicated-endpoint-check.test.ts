@@ -1,3 +1,4 @@
+import { AuthenticationError } from "../../../provider/client";
 import { lifecycle } from "../../../provider/resources/dedicated-endpoint/lifecycle";
 import { UNKNOWN, type ProviderContext } from "../../../provider/shared/types";
 
@@ -327,7 +328,6 @@ describe("a model still being trained in this stack (unknown at preview) is chec
   });
 
   it("a key Together refuses fails the check with the fix", async () => {
-    const { AuthenticationError } = await import("../../../provider/client");
     const ctx: ProviderContext = {
       ...fakeContext().ctx,
       client: () =>

@@ -7,10 +7,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { PulumiCli } from "./cli";
-import { installInto } from "./installed-package";
+import type { PulumiCli } from "./find-cli";
+import { installInto, REPO } from "./installed-package";
 
-const RUN_PROGRAM = path.join(__dirname, "..", "..", "..", "scripts", "run-program.cjs");
+const RUN_PROGRAM = path.join(REPO, "scripts", "run-program.cjs");
 const PROGRAM_COMMANDS = new Set(["preview", "up", "update", "refresh", "destroy"]);
 export const PASSPHRASE = "e2e-passphrase";
 
