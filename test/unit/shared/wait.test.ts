@@ -43,42 +43,65 @@ describe("waitFor", () => {
     expect(e.last).toEqual({ s: "error", msg: "OOM" });
   });
 
-  it("times out with the last observed state, the configured timeout and the time scale", async () => {
-    let polls = 0;
-    const err = await waitFor({
-      what: "endpoint e-1 to start",
-      poll: async () => ({ state: "PENDING", n: ++polls }),
-      done: () => false,
-      describe: (t) => t.state,
-      timeoutMs: 60_000,
-      initialDelayMs: 1_000,
-      timeScale: 1_000,
-    }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WaitTimeoutError);
-    const e = err as WaitTimeoutError<{ state: string; n: number }>;
-    expect(e.message).toBe(
-      "Timed out after 60 s at time scale 1000 waiting for endpoint e-1 to start (last state: PENDING)",
-    );
-    expect(e.last.n).toBe(polls);
-    expect(polls).toBeGreaterThan(2);
-  });
+  describe("on a fake clock", () => {
+    beforeEach(() => {
+      jest.useFakeTimers({ now: 0 });
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+    });
 
-  it("polls immediately, then sleeps no longer than the scaled deadline allows", async () => {
-    const started = Date.now();
-    let polls = 0;
-    await expect(
-      waitFor({
+    it("times out with the last observed state, the configured timeout and the time scale", async () => {
+      const pollTimes: number[] = [];
+      const settled = waitFor({
+        what: "endpoint e-1 to start",
+        poll: async () => {
+          pollTimes.push(Date.now());
+          return { state: "PENDING", n: pollTimes.length };
+        },
+        done: () => false,
+        describe: (t) => t.state,
+        timeoutMs: 60_000,
+        initialDelayMs: 1_000,
+        timeScale: 1_000,
+      }).catch((e: unknown) => e);
+      await jest.runAllTimersAsync();
+      const err = await settled;
+      expect(err).toBeInstanceOf(WaitTimeoutError);
+      const e = err as WaitTimeoutError<{ state: string; n: number }>;
+      expect(e.message).toBe(
+        "Timed out after 60 s at time scale 1000 waiting for endpoint e-1 to start (last state: PENDING)",
+      );
+      // The error carries the last poll's state; 60 s at x1000 is 60 ms of (fake) time, polled from 0 ms
+      // with backoff from 1 ms, the last poll landing on the deadline.
+      expect(e.last.n).toBe(pollTimes.length);
+      expect(pollTimes.length).toBeGreaterThan(2);
+      expect(pollTimes[0]).toBe(0);
+      expect(pollTimes[pollTimes.length - 1]).toBe(60);
+      expect(Date.now()).toBe(60);
+    });
+
+    it("polls immediately, then sleeps no longer than the scaled deadline allows", async () => {
+      const pollTimes: number[] = [];
+      const settled = waitFor({
         what: "x",
-        poll: async () => ++polls,
+        poll: async () => pollTimes.push(Date.now()),
         done: () => false,
         timeoutMs: 3_600_000,
-        initialDelayMs: 600_000,
+        initialDelayMs: 7_200_000,
+        maxDelayMs: 7_200_000,
         timeScale: 100_000,
-      }),
-    ).rejects.toThrow(WaitTimeoutError);
-    // an hour at scale 100000 is 36 ms of real time: the 6 s first delay must have been cut to the deadline
-    expect(Date.now() - started).toBeLessThan(5_000);
-    expect(polls).toBeGreaterThanOrEqual(2);
+      }).catch((e: unknown) => e);
+      // The first poll runs before any time passes.
+      await jest.advanceTimersByTimeAsync(0);
+      expect(pollTimes).toEqual([0]);
+      // An hour at scale 100000 is 36 ms: the first delay, two hours (72 ms scaled, ±20% jitter), is cut to
+      // the deadline, so the second and last poll comes at 36 ms, and the wait then ends.
+      await jest.advanceTimersByTimeAsync(36);
+      expect(pollTimes).toEqual([0, 36]);
+      expect(await settled).toBeInstanceOf(WaitTimeoutError);
+      expect(jest.getTimerCount()).toBe(0);
+    });
   });
 
   it("propagates poll errors", async () => {
