@@ -139,14 +139,22 @@ describe("createOnce", () => {
 
   test("a create killed while it waits is adopted by the next one, not made again", async () => {
     const r = remote();
-    // The first create never finishes (the process died in its wait): its promise is abandoned.
+    // The first create never finishes (the process died in its wait): its promise is abandoned once it has
+    // reached that wait, i.e. once the object exists and the journal holds its id.
+    let reachedWait!: () => void;
+    const waiting = new Promise<void>((resolve) => (reachedWait = resolve));
     void createOnce(
       ctx,
       subject,
-      r.steps(() => new Promise<string>(() => undefined)),
+      r.steps(() => {
+        reachedWait();
+        return new Promise<string>(() => undefined);
+      }),
     );
-    await waitUntil(() => entries().length === 1 && r.objects.size === 1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waiting;
+    expect(r.objects.size).toBe(1);
+    expect(entries()).toHaveLength(1);
+    expect(fs.readFileSync(path.join(dir, entries()[0]!), "utf8")).toContain('"obj-1"');
     const finished: string[] = [];
     const id = await createOnce(
       ctx,
