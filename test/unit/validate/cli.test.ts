@@ -82,13 +82,19 @@ test("--purpose eval switches to the eval rules", async () => {
   expect((await run(csv)).code).toBe(1);
 });
 
-const built = fs.existsSync(path.join(repo, "dist/cli/check-command.js")) ? test : test.skip;
+/** The compiled files a test runs: `npm test` builds them first, so a missing one fails the test (never a skip). */
+function requireBuilt(...files: string[]): void {
+  const missing = files.filter((f) => !fs.existsSync(path.join(repo, f)));
+  if (missing.length > 0)
+    throw new Error(
+      `${missing.join(", ")} not found: run \`npm run build\` first (\`npm test\` builds before running jest)`,
+    );
+}
 
-built(
-  "registerCheckCommand wires arguments, options and the exit code through commander's parseAsync",
-  () => {
-    // In a plain Node process, where commander loads: the compiled module, a real Command, captured io.
-    const script = `
+test("registerCheckCommand wires arguments, options and the exit code through commander's parseAsync", () => {
+  requireBuilt("dist/cli/check-command.js");
+  // In a plain Node process, where commander loads: the compiled module, a real Command, captured io.
+  const script = `
     const { Command } = require("commander");
     const { registerCheckCommand } = require("./dist/cli/check-command.js");
     const results = [];
@@ -107,38 +113,34 @@ built(
       }
       process.stdout.write(JSON.stringify(results));
     })();`;
-    const cases = [
-      ["--no-cache", good],
-      ["--no-cache", "--json", "--max-errors", "2", good, bad],
-      ["--no-cache", "--purpose", "eval", path.join(corpus, "good-eval.csv")],
-      ["--max-errors", "0", good],
-    ];
-    const result = spawnSync(process.execPath, ["-e", script, JSON.stringify(cases)], {
-      cwd: repo,
-      encoding: "utf8",
-    });
-    expect(result.stderr).toBe("");
-    const [plain, json, evalCsv, badOption] = JSON.parse(result.stdout);
-    expect(plain).toEqual({ out: `ok ${good}: conversation, 3 samples\n`, code: 0 });
-    expect(json.code).toBe(1);
-    const reports = json.out
-      .trim()
-      .split("\n")
-      .map((l: string) => JSON.parse(l));
-    expect(reports.map((r: { ok: boolean }) => r.ok)).toEqual([true, false]);
-    expect(reports[1].errors).toHaveLength(3);
-    expect(evalCsv).toEqual({ out: `ok ${path.join(corpus, "good-eval.csv")}: csv, 2 samples\n`, code: 0 });
-    expect(badOption.code).toBe("thrown:commander.error");
-    expect(badOption.out).toContain(
-      "'--max-errors <n>' argument '0' is invalid. Expected a positive integer.",
-    );
-  },
-);
+  const cases = [
+    ["--no-cache", good],
+    ["--no-cache", "--json", "--max-errors", "2", good, bad],
+    ["--no-cache", "--purpose", "eval", path.join(corpus, "good-eval.csv")],
+    ["--max-errors", "0", good],
+  ];
+  const result = spawnSync(process.execPath, ["-e", script, JSON.stringify(cases)], {
+    cwd: repo,
+    encoding: "utf8",
+  });
+  expect(result.stderr).toBe("");
+  const [plain, json, evalCsv, badOption] = JSON.parse(result.stdout);
+  expect(plain).toEqual({ out: `ok ${good}: conversation, 3 samples\n`, code: 0 });
+  expect(json.code).toBe(1);
+  const reports = json.out
+    .trim()
+    .split("\n")
+    .map((l: string) => JSON.parse(l));
+  expect(reports.map((r: { ok: boolean }) => r.ok)).toEqual([true, false]);
+  expect(reports[1].errors).toHaveLength(3);
+  expect(evalCsv).toEqual({ out: `ok ${path.join(corpus, "good-eval.csv")}: csv, 2 samples\n`, code: 0 });
+  expect(badOption.code).toBe("thrown:commander.error");
+  expect(badOption.out).toContain("'--max-errors <n>' argument '0' is invalid. Expected a positive integer.");
+});
 
-// The dispatcher also loads the other subcommands: run it only once the whole CLI is built.
-const cliBuilt = fs.existsSync(compiled) && fs.existsSync(path.join(repo, "dist/cli/emulator-command.js"));
-
-(cliBuilt ? test : test.skip)("the compiled CLI runs check with the same output", () => {
+test("the compiled CLI runs check with the same output", () => {
+  // The dispatcher also loads the other subcommands: the whole CLI must be built.
+  requireBuilt(path.relative(repo, compiled), "dist/cli/emulator-command.js");
   const result = spawnSync(process.execPath, [compiled, "check", "--no-cache", good, bad], {
     encoding: "utf8",
   });
