@@ -36,6 +36,14 @@ export async function deleteAll(
   entries: StateEntry[],
   preview = false,
 ): Promise<StateEntry[]> {
+  // The engine refuses the whole deployment when it would delete a protected resource, in its preview pass,
+  // before deleting anything (verified on the real CLI, test/e2e/resource-options.e2e.test.ts).
+  const refused = entries.filter((e) => e.protect === true);
+  if (refused.length > 0) {
+    for (const e of refused)
+      run.errors.push(`${e.key}: resource ${e.urn} cannot be deleted because it is protected`);
+    return [...entries].reverse();
+  }
   const kept: StateEntry[] = [];
   for (const entry of entries) {
     if (preview) {

@@ -20,6 +20,8 @@ export interface RawRequest {
   retainOnDelete: boolean;
   protect: boolean;
   importId: string;
+  /** The `ignoreChanges` option: input paths whose new value the engine replaces with the old before Check. */
+  ignoreChanges: string[];
 }
 
 export interface MonitorRun {
@@ -99,6 +101,7 @@ function recordRequests(monitor: any, requests: Map<string, RawRequest>): void {
       retainOnDelete: req.getRetainondelete?.() ?? false,
       protect: req.getProtect?.() ?? false,
       importId: req.getImportid(),
+      ignoreChanges: req.getIgnorechangesList?.() ?? [],
     });
     return register(req, callback);
   };

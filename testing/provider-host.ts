@@ -48,16 +48,26 @@ export class ProviderRpcError extends Error {
  */
 export const realProcess = require("node:vm").runInThisContext("process") as NodeJS.Process;
 
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
+/**
+ * Under jest every test file loads this module afresh, while the worker process (and its `exit` event) outlives
+ * them all. So the provider processes still running, and the one `exit` hook that kills them, are kept on the
+ * real process under a registry symbol (shared by every module copy): loading the module again adds no listener.
+ */
+const PROCESS_WIDE = Symbol.for("pulumi-together/testing/provider-host");
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // A test that dies before stop() must not leave provider processes behind.
-  realProcess.on("exit", () => {
-    for (const child of live) child.kill("SIGKILL");
-  });
+function liveChildren(): Set<ChildProcess> {
+  const holder = realProcess as unknown as Record<symbol, Set<ChildProcess> | undefined>;
+  let live = holder[PROCESS_WIDE];
+  if (live === undefined) {
+    const children = new Set<ChildProcess>();
+    live = children;
+    holder[PROCESS_WIDE] = children;
+    // A test that dies before stop() must not leave provider processes behind.
+    realProcess.on("exit", () => {
+      for (const child of children) child.kill("SIGKILL");
+    });
+  }
+  return live;
 }
 
 export class DynamicProviderHost {
@@ -67,7 +77,7 @@ export class DynamicProviderHost {
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(opts: ProviderHostOptions): Promise<DynamicProviderHost> {
-    installExitHook();
+    const live = liveChildren();
     const child = spawn(
       process.execPath,
       [require.resolve("@pulumi/pulumi/cmd/dynamic-provider"), "127.0.0.1:1"],

@@ -78,15 +78,20 @@ export function requireBuiltRuntime(raw: Props): void {
   }
 }
 
-let nodeModulesDir: string | undefined;
+/** Shared by every copy of this module in the process (jest loads one per test file), like its `exit` hook. */
+const NODE_MODULES_DIR = Symbol.for("pulumi-together/testing/run-host/node-modules");
 
-/** A node_modules folder holding only `pulumi-together` -> the repo, so the shell's require resolves to dist/. */
+/** A node_modules folder holding only `pulumi-together` -> the repo, so the shell's require resolves to dist/.
+ *  One per process, removed when it exits. */
 function nodePath(): string {
-  if (!nodeModulesDir) {
+  const holder = realProcess as unknown as Record<symbol, string | undefined>;
+  let nodeModulesDir = holder[NODE_MODULES_DIR];
+  if (nodeModulesDir === undefined) {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-together-harness-"));
     nodeModulesDir = path.join(root, "node_modules");
     fs.mkdirSync(nodeModulesDir);
     fs.symlinkSync(REPO_ROOT, path.join(nodeModulesDir, "pulumi-together"), "dir");
+    holder[NODE_MODULES_DIR] = nodeModulesDir;
     realProcess.on("exit", () => fs.rmSync(root, { recursive: true, force: true }));
   }
   return [nodeModulesDir, process.env.NODE_PATH].filter((p) => p).join(path.delimiter);

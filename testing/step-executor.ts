@@ -70,8 +70,8 @@ export class StepExecutor {
     const urn = this.run.urn(type, name);
     const raw = req.object;
     requireBuiltRuntime(raw);
-    const news = unwrapSecrets(raw);
     const prior = this.run.prior.get(key);
+    const news = withIgnoredChanges(unwrapSecrets(raw), prior, req.ignoreChanges);
     const provider = await this.run.host.get();
     // Op durations cover the resource's own RPCs, not the provider start the first op waits for.
     const started = Date.now();
@@ -233,4 +233,24 @@ export class StepExecutor {
       throw err;
     }
   }
+}
+
+/**
+ * The engine's `ignoreChanges`: before Check, each ignored top-level input takes its old value (or is dropped
+ * when it had none), so the provider never sees the change (verified on the real CLI,
+ * test/e2e/resource-options.e2e.test.ts). Nested paths (`a.b`) are applied to their top-level field.
+ */
+function withIgnoredChanges(
+  news: Record<string, unknown>,
+  prior: StateEntry | undefined,
+  ignored: string[],
+): Record<string, unknown> {
+  if (prior === undefined || ignored.length === 0) return news;
+  const old = unwrapSecrets(prior.inputs);
+  const out = { ...news };
+  for (const key of new Set(ignored.map((p) => p.split(/[.[]/)[0]!))) {
+    if (key in old) out[key] = old[key];
+    else delete out[key];
+  }
+  return out;
 }

@@ -7,7 +7,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
-import { installedPackage, PROGRAM_DEPENDENCIES, REPO, type InstalledPackage } from "./kit/installed-package";
+import {
+  installedPackage,
+  PROGRAM_DEPENDENCIES,
+  REPO,
+  type InstalledPackage,
+} from "../../scripts/real-cli/installed-package";
 
 const run = promisify(execFile);
 const DATASET = path.join(REPO, "examples", "testing-offline", "data", "train.jsonl");

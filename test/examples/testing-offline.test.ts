@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { installedPackage, REPO } from "../e2e/kit/installed-package";
+import { installedPackage, REPO } from "../../scripts/real-cli/installed-package";
 
 const run = promisify(execFile);
 const EXAMPLE = path.join(REPO, "examples", "testing-offline");

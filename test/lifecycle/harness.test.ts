@@ -14,6 +14,8 @@ interface ProgramOptions {
   failOnce?: boolean;
   secretOutputs?: string[];
   bucketDeleteBeforeReplace?: boolean;
+  /** More options for the object (ignoreChanges, protect). */
+  objectOptions?: pulumi.CustomResourceOptions;
 }
 
 function program(o: ProgramOptions = {}): () => Record<string, unknown> {
@@ -38,7 +40,7 @@ function program(o: ProgramOptions = {}): () => Record<string, unknown> {
           ...(apiKey ? { apiKey } : {}),
           ...(o.failOnce ? { failOnce: true } : {}),
         },
-        { additionalSecretOutputs: o.secretOutputs ?? [] },
+        { additionalSecretOutputs: o.secretOutputs ?? [], ...o.objectOptions },
       );
       outputs.etag = obj.etag;
     }
@@ -253,5 +255,38 @@ describe("lifecycle harness: failures and secrets", () => {
     expect(t.records()).toEqual({});
     expect(t.harness.state().resources).toEqual([]);
     expect(processGone(err.providerPid)).toBe(true);
+  });
+});
+
+describe("lifecycle harness: engine options, as the real engine applies them", () => {
+  let t: ReturnType<typeof setup>;
+  beforeEach(() => {
+    t = setup();
+  });
+  afterEach(() => fs.rmSync(t.root, { recursive: true, force: true }));
+
+  it("ignoreChanges: the ignored input keeps its old value, so nothing changes", async () => {
+    await t.harness.up(program(), { config: t.config });
+    const r = await t.harness.up(
+      program({ content: "bonjour", objectOptions: { ignoreChanges: ["content"] } }),
+      {
+        config: t.config,
+      },
+    );
+    expect(ops(r)).toEqual({ b1: "same", o1: "same" });
+    expect(t.records()["obj-k1"]).toMatchObject({ content: "hello" });
+    // Without the option the same change is an update.
+    const r2 = await t.harness.up(program({ content: "bonjour" }), { config: t.config });
+    expect(ops(r2)).toEqual({ b1: "same", o1: "update" });
+  });
+
+  it("protect: a destroy that would delete a protected resource deletes nothing at all", async () => {
+    await t.harness.up(program({ objectOptions: { protect: true } }), { config: t.config });
+    const before = t.records();
+    await expect(t.harness.destroy({ config: t.config })).rejects.toThrow(
+      /cannot be deleted because it is protected/,
+    );
+    expect(t.records()).toEqual(before);
+    expect(t.harness.state().resources.map((e) => e.key)).toEqual([BUCKET, OBJECT]);
   });
 });
