@@ -6,6 +6,8 @@ import "./require-node";
 import { TogetherClient } from "./client";
 import {
   API_KEY_ENV,
+  InvalidBaseUrlError,
+  MissingApiKeyError,
   readStackConfig,
   resolveHttpTimeoutMs,
   resolveSettings,
@@ -49,7 +51,16 @@ export async function dispatch(kind: string, method: Method, ...args: unknown[])
     watchEngine();
     const lifecycle = loadLifecycle(kind);
     const ctx = providerContext();
-    return withoutUndefined(await invoke(lifecycle, method, args.map(withoutProviderKey), ctx));
+    try {
+      return withoutUndefined(await invoke(lifecycle, method, args.map(withoutProviderKey), ctx));
+    } catch (err) {
+      // Missing or unusable configuration fails check as a check failure: Pulumi shows that as one line with the
+      // fix, where a thrown error is printed with its stack and the message twice.
+      if (method === "check" && isConfigurationError(err)) {
+        return { inputs: withoutProviderKey(args[1]), failures: [{ property: "", reason: err.message }] };
+      }
+      throw err;
+    }
   } catch (err) {
     throw processSecrets.redactError(withProviderKeyOnPartialFailure(err, method, args));
   }
@@ -70,6 +81,10 @@ function withProviderKeyOnPartialFailure(err: unknown, method: Method, args: unk
   const properties = record(failure.properties);
   if (!(PROVIDER_KEY in properties)) failure.properties = { ...properties, [PROVIDER_KEY]: shell };
   return err;
+}
+
+function isConfigurationError(err: unknown): err is MissingApiKeyError | InvalidBaseUrlError {
+  return err instanceof MissingApiKeyError || err instanceof InvalidBaseUrlError;
 }
 
 function loadLifecycle(kind: string): ResourceLifecycle {

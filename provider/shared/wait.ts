@@ -102,6 +102,13 @@ export function formatDuration(ms: number): string {
   return m % 60 === 0 ? `${h} h` : `${h} h ${m % 60} min`;
 }
 
+/** Elapsed wall-clock time shown on the API's clock: under an accelerated emulator that is real time × the
+ *  scale, marked with it ("72 s (time scale 600)"), so every wait line reads in the same emulated time. */
+export function formatElapsed(elapsedMs: number, timeScale = 1): string {
+  const scale = timeScale > 0 ? timeScale : 1;
+  return formatDuration(elapsedMs * scale) + (scale === 1 ? "" : ` (time scale ${scale})`);
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -57,6 +57,18 @@ describe("npm run demo -- --emulator URL --api-key KEY --state DIR", () => {
     expect(output).not.toMatch(/deleted/);
     expect(output).toContain("The stack is still up");
     expect(emu.summary()).toMatchObject({ filesLive: 1, jobsCreated: 1, endpointsLive: 1 });
+    // What `up` prints reads well: the estimate once, no rate for a 15 KiB loopback upload, each job status
+    // line saying something new, and the endpoint wait in the same emulated time as the job's.
+    const up = output.slice(output.indexOf("Updating (dev):"));
+    expect(up.match(/estimated price \$/g)).toHaveLength(1);
+    expect(up).toMatch(/uploaded helpdesk-chats\.jsonl: 15\.0 KiB of 15\.0 KiB \(100%\)\n/);
+    expect(up).not.toContain("MB/s");
+    const statusLines = up.split("\n").filter((l) => / job ft-\S+ status /.test(l));
+    const statuses = statusLines.map((l) => / (status [^,]+(?:, step \d+\/\d+)?)/.exec(l)?.[1]);
+    expect(new Set(statuses).size).toBe(statuses.length);
+    expect(up).toMatch(/waiting for STARTED, elapsed \d+ (s|min) \(time scale 600\)/);
+    expect(up).toMatch(/is STARTED after \d+ (s|min) \(time scale 600\)/);
+    expect(up).not.toMatch(/\d ms elapsed/);
   }, 120_000);
 
   it("a second run after an edit updates in place", async () => {

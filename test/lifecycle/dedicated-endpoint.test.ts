@@ -51,7 +51,9 @@ describe("DedicatedEndpoint lifecycle", () => {
     });
     expect(up.outputs.name).toMatch(/^emulator-user\/Qwen3-8B-[0-9a-f]{8}$/);
     expect(await wireState(id)).toBe("STARTED");
-    expect(up.providerLog).toMatch(/is (PENDING|STARTING), waiting for STARTED \(\d+ (ms|s) elapsed\)/);
+    expect(up.providerLog).toMatch(
+      /is (PENDING|STARTING), waiting for STARTED, elapsed \d+ (ms|s|min)( \(time scale \d+\))?/,
+    );
 
     const scaled = await h.up(program({ autoscaling: { minReplicas: 1, maxReplicas: 2 } }), config());
     expect(ops(scaled)).toEqual(["update"]);

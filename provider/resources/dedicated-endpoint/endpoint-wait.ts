@@ -1,7 +1,7 @@
 // Waiting for an endpoint to reach a rest state, and for it to disappear after DELETE.
 import type { TogetherClient } from "../../client";
 import type { ProviderContext } from "../../shared/types";
-import { formatDuration, waitFor } from "../../shared/wait";
+import { formatElapsed, waitFor } from "../../shared/wait";
 import { getEndpoint } from "./get-endpoint";
 import { isFailedState, type LiveEndpoint, toLive } from "./live";
 import type { DesiredState } from "./schema";
@@ -39,7 +39,7 @@ export function waitForState(w: StateWait): Promise<LiveEndpoint> {
     maxDelayMs: POLL_MAX_MS,
     progress: (l, elapsed) =>
       w.ctx.log.info(
-        `${w.who}: endpoint ${w.id} is ${l.state}, waiting for ${w.target} (${formatDuration(elapsed)} elapsed)`,
+        `${w.who}: endpoint ${w.id} is ${l.state}, waiting for ${w.target}, elapsed ${formatElapsed(elapsed, w.ctx.timeScale)}`,
       ),
     describe: (l) => l.state,
     timeScale: w.ctx.timeScale,

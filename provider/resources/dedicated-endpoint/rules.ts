@@ -41,12 +41,26 @@ export function hardwareRule(i: HardwareRuleInput): { offer?: HardwareOffer; fai
   if (verdict.ok) return { offer: verdict.offer, failures: [] };
   const forModel = i.model === undefined ? "" : ` for model ${JSON.stringify(i.model)}`;
   const options = describeOffers(i.offers);
-  const reason =
-    verdict.problem === "not-offered"
-      ? `is not offered${forModel}, allowed one of the configurations Together offers${forModel}: ${options}. ` +
-        `Fix: set hardware to one marked available`
+  // The fix names what exists: an available configuration, else (none is available now) a retry.
+  const anyAvailable = i.offers.some((o) => o.availability === undefined || o.availability === "available");
+  let reason: string;
+  if (i.offers.length === 0) {
+    reason =
+      `is not offered${forModel}: Together offers no dedicated hardware${forModel}. ` +
+      `Fix: choose a model that can be served on a dedicated endpoint`;
+  } else if (verdict.problem === "not-offered") {
+    reason =
+      `is not offered${forModel}, allowed one of the configurations Together offers${forModel}: ${options}. ` +
+      (anyAvailable
+        ? `Fix: set hardware to one marked available`
+        : `Fix: set hardware to one of these; none is available right now, so retry later`);
+  } else {
+    reason = anyAvailable
+      ? `is offered${forModel} but Together reports it ${verdict.offer?.availability ?? "unavailable"} right now, ` +
+        `allowed one marked available of: ${options}. Fix: choose one marked available, or retry later`
       : `is offered${forModel} but Together reports it ${verdict.offer?.availability ?? "unavailable"} right now, ` +
-        `allowed one marked available of: ${options}. Fix: choose one marked available, or retry later`;
+        `as every configuration${forModel}: ${options}. Fix: retry later, when Together has capacity`;
+  }
   return { failures: [failure("hardware", `${i.who}: hardware = ${JSON.stringify(i.hardware)}: ${reason}`)] };
 }
 

@@ -4,7 +4,7 @@
 import type { TogetherClient } from "../../client";
 import { PartialFailureError } from "../../shared/partial-failure";
 import type { ProviderContext } from "../../shared/types";
-import { formatDuration, isWaitFailed, isWaitTimeout } from "../../shared/wait";
+import { formatElapsed, isWaitFailed, isWaitTimeout } from "../../shared/wait";
 import { MINUTE_MS, waitForState } from "./endpoint-wait";
 import { type LiveEndpoint, toLive } from "./live";
 import { buildOutputs } from "./outputs";
@@ -83,7 +83,7 @@ export async function settle(o: SettleOptions): Promise<Converged> {
       ]);
     }
     ctx.log.info(
-      `${who}: endpoint ${live.id} is ${waited.last.state} after ${formatDuration(Date.now() - started)}`,
+      `${who}: endpoint ${live.id} is ${waited.last.state} after ${formatElapsed(Date.now() - started, ctx.timeScale)}`,
     );
     current = toLive(await client.endpoints.get(live.id));
   }

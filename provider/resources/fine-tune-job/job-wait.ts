@@ -1,7 +1,7 @@
 // Waiting for a job as `waitFor` demands: backoff polling (5 s growing to 60 s, so at most ~60 requests an hour),
 // a progress line per poll, fail-fast on failure statuses with the job's own error events.
 import type { WireFineTune, WireFineTuneEvent } from "../../client";
-import { formatDuration, isWaitFailed, isWaitTimeout, waitFor } from "../../shared/wait";
+import { formatElapsed, isWaitFailed, isWaitTimeout, waitFor } from "../../shared/wait";
 import type { ProviderContext } from "../../shared/types";
 import { isFailedStatus, satisfies } from "./job-status";
 import { subject, usd } from "./messages";
@@ -28,9 +28,29 @@ export function progressLine(
   elapsedMs: number,
   timeScale = 1,
 ): string {
-  const elapsed =
-    formatDuration(elapsedMs * timeScale) + (timeScale === 1 ? "" : ` (time scale ${timeScale})`);
+  const elapsed = formatElapsed(elapsedMs, timeScale);
   return `${subject(name)}: job ${job.id} ${describeJob(job)}, elapsed ${elapsed}`;
+}
+
+/** With nothing new to say, a status line still goes out this often (emulated time), so a long wait shows it lives. */
+export const HEARTBEAT_MS = 5 * 60_000;
+
+/**
+ * Decides which polls print a progress line: one whose status or step changed since the last line printed,
+ * else a heartbeat once HEARTBEAT_MS of emulated time has passed since it.
+ */
+export function progressGate(timeScale = 1): (job: WireFineTune, elapsedMs: number) => boolean {
+  const scale = timeScale > 0 ? timeScale : 1;
+  let lastKey: string | undefined;
+  let lastAt = 0;
+  return (job, elapsedMs) => {
+    const key = `${job.status}|${String(job.steps_completed)}|${String(job.total_steps)}`;
+    const at = elapsedMs * scale;
+    if (key === lastKey && at - lastAt < HEARTBEAT_MS) return false;
+    lastKey = key;
+    lastAt = at;
+    return true;
+  };
 }
 
 function isErrorEvent(e: WireFineTuneEvent): boolean {
@@ -75,6 +95,7 @@ export async function awaitJob(
   if (isFailedStatus(job.status)) return { kind: "failed", job, message: await failedMessage(job) };
   const what = `fine-tune job ${job.id} to ${target === "running" ? "start running" : "complete"}`;
   ctx.log.info(`${who}: waiting for ${what} (timeoutMinutes ${timeoutMinutes})`);
+  const changed = progressGate(ctx.timeScale);
   try {
     const done = await waitFor<WireFineTune>({
       what,
@@ -84,7 +105,9 @@ export async function awaitJob(
       timeoutMs: timeoutMinutes * 60_000,
       initialDelayMs: INITIAL_POLL_MS,
       maxDelayMs: MAX_POLL_MS,
-      progress: (j, elapsed) => ctx.log.info(progressLine(name, j, elapsed, ctx.timeScale)),
+      progress: (j, elapsed) => {
+        if (changed(j, elapsed)) ctx.log.info(progressLine(name, j, elapsed, ctx.timeScale));
+      },
       describe: describeJob,
       timeScale: ctx.timeScale,
     });

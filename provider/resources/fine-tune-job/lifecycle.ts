@@ -225,6 +225,7 @@ async function createGate(
   ctx: ProviderContext,
   name: string | undefined,
   i: FineTuneJobInputs,
+  checked: { estimate: unknown; kind: unknown },
 ): Promise<number | undefined> {
   let est: PriceEstimate;
   try {
@@ -242,7 +243,11 @@ async function createGate(
       { cause: e },
     );
   }
-  ctx.log.info(estimateLine(name, est, i.maxPriceUsd));
+  // check() of this same run printed Together's estimate already: say it again only when it changed (or check
+  // had only a local estimate, before the file was uploaded).
+  if (!(checked.kind === "together" && checked.estimate === est.priceUsd)) {
+    ctx.log.info(estimateLine(name, est, i.maxPriceUsd));
+  }
   const refusal = gateRefusal(name, est, i.maxPriceUsd, true);
   if (refusal !== undefined) throw new Error(refusal);
   return est.priceUsd;
@@ -408,7 +413,9 @@ export const lifecycle: ResourceLifecycle = {
           return jobs[0] === undefined ? undefined : usableJob(ctx, jobs[0].id);
         },
         create: async (progress) => {
-          estimate = (await createGate(ctx, name, i)) ?? estimate;
+          estimate =
+            (await createGate(ctx, name, i, { estimate: raw.estimatedPriceUsd, kind: raw.estimateKind })) ??
+            estimate;
           const before = await snapshotJobIds(ctx);
           await progress.sending(before);
           let job: WireFineTune;

@@ -165,14 +165,32 @@ function progressLogger(
     if (finished || (!final && now - lastLog < PROGRESS_EVERY_MS)) return;
     lastLog = now;
     finished = final;
-    const seconds = Math.max((now - started) / 1000, 0.001);
-    const pct = total > 0 ? Math.floor((sent / total) * 100) : 100;
-    const rate = sent / 1e6 / seconds;
-    ctx.log.info(
-      `${who}: ${final ? "uploaded" : "uploading"} ${fileName}: ${formatBytes(sent)} of ${formatBytes(total)} ` +
-        `(${pct}%), ${rate.toFixed(rate < 10 ? 2 : 1)} MB/s`,
-    );
+    ctx.log.info(uploadLine(who, fileName, sent, total, now - started, final));
   };
+}
+
+/** Below these a rate says more about request latency than throughput: it is left out. */
+const RATE_MIN_BYTES = 1024 * 1024;
+const RATE_MIN_MS = 1_000;
+
+/** `uploaded a.jsonl: 15.0 KiB of 15.0 KiB (100%)`, with `, 42.0 MB/s` once a rate means something. */
+export function uploadLine(
+  who: string,
+  fileName: string,
+  sent: number,
+  total: number,
+  elapsedMs: number,
+  final: boolean,
+): string {
+  const pct = total > 0 ? Math.floor((sent / total) * 100) : 100;
+  let line =
+    `${who}: ${final ? "uploaded" : "uploading"} ${fileName}: ${formatBytes(sent)} of ${formatBytes(total)} ` +
+    `(${pct}%)`;
+  if (sent >= RATE_MIN_BYTES && elapsedMs >= RATE_MIN_MS) {
+    const rate = sent / 1e6 / (elapsedMs / 1000);
+    line += `, ${rate.toFixed(rate < 10 ? 2 : 1)} MB/s`;
+  }
+  return line;
 }
 
 export function formatBytes(n: number): string {
