@@ -1,7 +1,8 @@
 // `pulumi-together check FILE...`: Together's file check, locally, before anything is uploaded.
 // Type-only: commander is ESM-only and loads through the caller's program, so this module stays loadable
 // where ESM cannot be required (jest on Node 22).
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { DEFAULT_PURPOSE, TRAINING_FILE_PURPOSES } from "../provider/resources/training-file/schema";
 import { type FileReport, inspectTrainingFile } from "../provider/validate";
 
 /** Where the command writes and how it reports its exit status; tests capture both. */
@@ -32,7 +33,11 @@ export function registerCheckCommand(program: Command, io: CheckIo = processIo):
     )
     .argument("<files...>", "training files (.jsonl, .parquet; .csv for --purpose eval)")
     .option("--json", "print one JSON report per file, one per line")
-    .option("--purpose <purpose>", "Together file purpose (fine-tune or eval)", "fine-tune")
+    .addOption(
+      new Option("--purpose <purpose>", "Together file purpose")
+        .choices([...TRAINING_FILE_PURPOSES])
+        .default(DEFAULT_PURPOSE),
+    )
     .option("--max-errors <n>", "failures to report per file (a positive integer)", "20")
     .option("--no-cache", "re-read files even when a cached report matches")
     .action(

@@ -205,7 +205,8 @@ function planChecks(
   const evalPurpose = purpose === "eval";
   switch (fileType) {
     case "jsonl":
-      return { jsonl: new JsonlChecker(issues, !evalPurpose) };
+      // Training formats apply to fine-tuning data only; eval and batch-api files are one JSON object per line.
+      return { jsonl: new JsonlChecker(issues, purpose === "fine-tune") };
     case "parquet":
       if (evalPurpose) {
         issues.add(

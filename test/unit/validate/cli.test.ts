@@ -1,6 +1,7 @@
 // `pulumi-together check`: in-process through commander, and once through the compiled CLI when built.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { type CheckIo, runCheck } from "../../../cli/check-command";
 
@@ -152,4 +153,30 @@ test("the compiled CLI runs check with the same output", () => {
   });
   expect(ok.status).toBe(0);
   expect(JSON.parse(ok.stdout)).toMatchObject({ file: good, ok: true, num_samples: 3 });
+});
+
+test("--purpose takes Together's purposes, batch-api included, and refuses others with the list", () => {
+  requireBuilt(path.relative(repo, compiled), "dist/cli/emulator-command.js");
+  const requests = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "batch-")), "requests.jsonl");
+  // A Batch API file is request lines, not training samples: one JSON object per line is what counts.
+  fs.writeFileSync(
+    requests,
+    '{"custom_id":"r1","body":{"model":"m","messages":[{"role":"user","content":"hi"}]}}\n',
+  );
+  const batch = spawnSync(
+    process.execPath,
+    [compiled, "check", "--no-cache", "--purpose", "batch-api", requests],
+    { encoding: "utf8" },
+  );
+  expect(batch.status).toBe(0);
+  expect(batch.stdout).toContain(`ok ${requests}`);
+  const asTraining = spawnSync(process.execPath, [compiled, "check", "--no-cache", requests], {
+    encoding: "utf8",
+  });
+  expect(asTraining.status).toBe(1);
+  const bogus = spawnSync(process.execPath, [compiled, "check", "--purpose", "bogus", good], {
+    encoding: "utf8",
+  });
+  expect(bogus.status).not.toBe(0);
+  expect(bogus.stderr).toMatch(/'bogus' is invalid\. Allowed choices are fine-tune, eval, batch-api/);
 });
