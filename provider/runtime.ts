@@ -20,6 +20,7 @@ import { REPLACE_ON_CHANGES_KEY } from "./shared/diff";
 import { watchEngine } from "./shared/engine-watch";
 import { createProviderLog } from "./shared/log";
 import { processSecrets } from "./shared/redact";
+import { newerStateProblem } from "./shared/state-version";
 import type { CheckResult, ProviderContext, ResourceLifecycle } from "./shared/types";
 
 export const METHODS = ["check", "diff", "create", "read", "update", "delete"] as const;
@@ -50,6 +51,11 @@ export async function dispatch(kind: string, method: Method, ...args: unknown[])
   try {
     watchEngine();
     const lifecycle = loadLifecycle(kind);
+    // diff, read, update and delete get the stored state as their second argument.
+    if (method !== "check" && method !== "create") {
+      const problem = newerStateProblem(kind, record(args[1]));
+      if (problem !== undefined) throw new Error(problem);
+    }
     const ctx = providerContext();
     try {
       return withoutUndefined(await invoke(lifecycle, method, args.map(withoutProviderKey), ctx));

@@ -12,17 +12,34 @@ export const RESOURCE_MODULE = "together";
 export type ShellKind = "TrainingFile" | "FineTuneJob" | "DedicatedEndpoint";
 
 function makeShell(kind: ShellKind): pulumi.dynamic.ResourceProvider {
-  // The only thing each method does: hand its arguments to the runtime, loaded by package name at call time.
+  // The runtime, by package name, resolved from the provider process's working directory (the program's). When
+  // the package is not installed there, one line with the fix instead of Node's MODULE_NOT_FOUND stack.
+  const runtime = function (): typeof Runtime {
+    try {
+      return require("pulumi-together/runtime") as typeof Runtime;
+    } catch (e) {
+      const err = e as { code?: unknown; message?: unknown };
+      if (
+        err &&
+        err.code === "MODULE_NOT_FOUND" &&
+        String(err.message).indexOf("'pulumi-together/runtime'") >= 0
+      ) {
+        throw new Error(
+          "pulumi-together is not installed where Pulumi runs its provider (" +
+            process.cwd() +
+            "). Fix: run `npm install pulumi-together` in the Pulumi program's directory.",
+        );
+      }
+      throw e;
+    }
+  };
+  // The only thing each method does: hand its arguments to the runtime, loaded at call time.
   const run = function (method: Runtime.Method, args: unknown[]): Promise<never> {
-    return (require("pulumi-together/runtime") as typeof Runtime).dispatch(
-      kind,
-      method,
-      ...args,
-    ) as Promise<never>;
+    return runtime().dispatch(kind, method, ...args) as Promise<never>;
   };
   return {
     configure: function (req) {
-      return (require("pulumi-together/runtime") as typeof Runtime).configure(req.config);
+      return runtime().configure(req.config);
     },
     check: function (olds, news) {
       return run("check", [olds, news]);

@@ -137,6 +137,25 @@ describe("runtime", () => {
     );
   });
 
+  it("refuses state a newer pulumi-together wrote, with the upgrade command, before touching it", async () => {
+    await configure(stackConfig({ "together:apiKey": STACK_KEY }));
+    const newer = { logicalName: "t", schemaVersion: 99 };
+    for (const [method, args] of [
+      ["diff", ["id-1", newer, {}]],
+      ["read", ["id-1", newer]],
+      ["update", ["id-1", newer, {}]],
+      ["delete", ["id-1", newer]],
+    ] as const) {
+      await expect(dispatch("TrainingFile", method, ...args)).rejects.toThrow(
+        /^TrainingFile "t": its state was written by a newer pulumi-together \(state layout 99; this version reads up to 1\)\. Nothing was changed\. Fix: run `npm install pulumi-together@latest`/,
+      );
+    }
+    expect(calls).toEqual([]);
+    // The layout this code writes passes.
+    await dispatch("TrainingFile", "read", "id-1", { logicalName: "t", schemaVersion: 1 });
+    expect(calls.map((c) => c.method)).toEqual(["read"]);
+  });
+
   it("routes each method with its arguments and strips __provider", async () => {
     await configure(stackConfig({ "together:apiKey": STACK_KEY }));
     const props = { a: 1, __provider: "exports.handler = ..." };

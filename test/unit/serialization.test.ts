@@ -94,3 +94,28 @@ describe("serialized shells", () => {
     expect(serialized[2]).toBe(shells.DedicatedEndpoint);
   });
 });
+
+describe("the shell where pulumi-together is not installed", () => {
+  it("fails with one line naming the directory and the install command", async () => {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const os = require("node:os") as typeof import("node:os");
+    const path = require("node:path") as typeof import("node:path");
+    const { DynamicProviderHost } =
+      require("../../testing/provider-host") as typeof import("../../testing/provider-host");
+    // An empty program directory: the provider process runs there, as the engine runs it in the program's.
+    const empty = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "no-package-")));
+    const text = (await pulumi.runtime.serializeFunction(() => shells.TrainingFile, { allowSecrets: true }))
+      .text;
+    const host = await DynamicProviderHost.start({ cwd: empty, project: "p" });
+    try {
+      await host.configure({});
+      const urn = "urn:pulumi:dev::p::pulumi-nodejs:dynamic/together:TrainingFile::f";
+      await expect(host.check(urn, {}, { __provider: text, source: "x.jsonl" })).rejects.toThrow(
+        `pulumi-together is not installed where Pulumi runs its provider (${empty}). Fix: run \`npm install pulumi-together\` in the Pulumi program's directory.`,
+      );
+    } finally {
+      await host.stop();
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
