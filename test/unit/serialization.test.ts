@@ -1,6 +1,10 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { RESOURCE_MODULE, shells, type ShellKind } from "../../provider/shell";
 import * as sdk from "../../sdk";
+import { DynamicProviderHost } from "../../testing/provider-host";
 
 const SECRET = "sk-serialization-test-0123456789";
 const MAX_BYTES = 4 * 1024;
