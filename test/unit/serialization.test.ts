@@ -101,11 +101,6 @@ describe("serialized shells", () => {
 
 describe("the shell where pulumi-together is not installed", () => {
   it("fails with one line naming the directory and the install command", async () => {
-    const fs = require("node:fs") as typeof import("node:fs");
-    const os = require("node:os") as typeof import("node:os");
-    const path = require("node:path") as typeof import("node:path");
-    const { DynamicProviderHost } =
-      require("../../testing/provider-host") as typeof import("../../testing/provider-host");
     // An empty program directory: the provider process runs there, as the engine runs it in the program's.
     const empty = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "no-package-")));
     const text = (await pulumi.runtime.serializeFunction(() => shells.TrainingFile, { allowSecrets: true }))
