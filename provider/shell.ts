@@ -28,6 +28,7 @@ function makeShell(kind: ShellKind): pulumi.dynamic.ResourceProvider {
           "pulumi-together is not installed where Pulumi runs its provider (" +
             process.cwd() +
             "). Fix: run `npm install pulumi-together` in the Pulumi program's directory.",
+          { cause: e },
         );
       }
       throw e;
