@@ -65,6 +65,7 @@ export async function dispatch(kind: string, method: Method, ...args: unknown[])
       if (method === "check" && isConfigurationError(err)) {
         return { inputs: withoutProviderKey(args[1]), failures: [{ property: "", reason: err.message }] };
       }
+      if (isConfigurationError(err)) throw asOneLine(err);
       throw err;
     }
   } catch (err) {
@@ -86,6 +87,16 @@ function withProviderKeyOnPartialFailure(err: unknown, method: Method, args: unk
   const failure = err as { properties?: unknown };
   const properties = record(failure.properties);
   if (!(PROVIDER_KEY in properties)) failure.properties = { ...properties, [PROVIDER_KEY]: shell };
+  return err;
+}
+
+/**
+ * Pulumi's dynamic-provider server logs a thrown error as `${err}: ${err.stack}`, which prints a configuration
+ * error's message twice with a stack trace nobody needs (refresh or destroy without a key): one line instead.
+ */
+function asOneLine(err: Error): Error {
+  err.stack = err.message;
+  err.toString = () => "pulumi-together";
   return err;
 }
 

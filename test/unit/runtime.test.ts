@@ -137,6 +137,24 @@ describe("runtime", () => {
     );
   });
 
+  it("a missing key outside check is one line where Pulumi's server logs it (`${err}: ${err.stack}`)", async () => {
+    await configure(stackConfig({}));
+    const saved = process.env.TOGETHER_API_KEY;
+    delete process.env.TOGETHER_API_KEY;
+    behaviour.read = async (_id, props, ctx) => ({ id: ctx.client().baseUrl, props });
+    try {
+      const err = (await dispatch("TrainingFile", "read", "id-1", { logicalName: "t" }).catch(
+        (e: unknown) => e,
+      )) as Error;
+      const logged = `${String(err)}: ${err.stack}`;
+      expect(logged.match(/pulumi config set --secret together:apiKey/g)).toHaveLength(1);
+      expect(logged).not.toMatch(/\n\s+at /);
+      expect(logged).toMatch(/^pulumi-together: No Together API key is configured\./);
+    } finally {
+      if (saved !== undefined) process.env.TOGETHER_API_KEY = saved;
+    }
+  });
+
   it("refuses state a newer pulumi-together wrote, with the upgrade command, before touching it", async () => {
     await configure(stackConfig({ "together:apiKey": STACK_KEY }));
     const newer = { logicalName: "t", schemaVersion: 99 };
