@@ -7,31 +7,12 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { languageHostBeside, onPath } from "../scripts/real-cli/find-cli";
 import { emulatorEnv, type DemoContext } from "./context";
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    if (dir === "") continue;
-    const candidate = path.join(dir, process.platform === "win32" ? `${name}.exe` : name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      continue;
-    }
-  }
-  return undefined;
-}
 
 /** The `pulumi` executable on PATH, if any. */
 export function findPulumi(): string | undefined {
   return onPath("pulumi");
-}
-
-/** Whether Pulumi's Node.js language host is beside the CLI or on PATH (a full installation has it). */
-export function hasLanguageHost(bin: string): boolean {
-  const name = process.platform === "win32" ? "pulumi-language-nodejs.exe" : "pulumi-language-nodejs";
-  return fs.existsSync(path.join(path.dirname(bin), name)) || onPath("pulumi-language-nodejs") !== undefined;
 }
 
 const SKIPPED = new Set(["node_modules", "bin", ".git"]);
@@ -75,7 +56,7 @@ export async function runWithCli(ctx: DemoContext, bin: string): Promise<CliRun>
   const cwd = stageProgram(ctx);
   const backend = `file://${ctx.stateDir}`;
   const runProgram = path.join(ctx.repoRoot, "scripts", "run-program.cjs");
-  const languageHost = hasLanguageHost(bin);
+  const languageHost = languageHostBeside(bin);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...emulatorEnv(ctx),

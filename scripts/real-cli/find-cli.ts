@@ -14,7 +14,8 @@ export interface PulumiCli {
   hasLanguageHost: boolean;
 }
 
-function onPath(name: string): string | undefined {
+/** The executable `name` in a PATH directory, if any. */
+export function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
     if (dir === "") continue;
     const candidate = path.join(dir, name);
@@ -48,8 +49,14 @@ export function findPulumiCli(): PulumiCli | { missing: string } {
     encoding: "utf8",
     env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
   }).trim();
-  const hasLanguageHost =
-    fs.existsSync(path.join(binDir, "pulumi-language-nodejs")) ||
-    onPath("pulumi-language-nodejs") !== undefined;
-  return { bin, binDir, version, hasLanguageHost };
+  return { bin, binDir, version, hasLanguageHost: languageHostBeside(bin) };
+}
+
+/** Whether Pulumi's Node.js language host is beside `pulumi` or on PATH (a full installation has it; a CLI
+ *  built by scripts/pulumi-cli.sh does not, and programs then run through scripts/run-program.cjs). */
+export function languageHostBeside(bin: string): boolean {
+  return (
+    fs.existsSync(path.join(path.dirname(bin), "pulumi-language-nodejs")) ||
+    onPath("pulumi-language-nodejs") !== undefined
+  );
 }
