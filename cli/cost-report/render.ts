@@ -1,7 +1,7 @@
 // The cost report as Markdown for a pull-request comment: one row per TrainingFile, FineTuneJob and
 // DedicatedEndpoint of the preview, then the totals. Pure.
 import { formatUsd, roundUsd } from "../../provider/resources/dedicated-endpoint/hardware";
-import { usd } from "../../provider/resources/fine-tune-job/messages";
+import { usd } from "../../provider/shared/usd";
 import { type CostReport, type CostRow, RESOURCE_KINDS } from "./parse";
 
 const NONE = "—";

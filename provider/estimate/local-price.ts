@@ -4,6 +4,7 @@
 // this model and method), else the shipped rate table's.
 import * as path from "node:path";
 import { tokenRate } from "../catalog/fine-tuning-rates";
+import { usd } from "../shared/usd";
 import { datasetTokens, type DatasetTokens } from "./dataset-tokens";
 
 export interface LocalPriceRequest {
@@ -29,10 +30,6 @@ export interface LocalPrice {
 
 function millions(n: number): string {
   return n >= 100_000 ? `${(n / 1e6).toFixed(n >= 10e6 ? 0 : 1)} M` : n.toLocaleString("en-US");
-}
-
-function usd(n: number): string {
-  return n >= 0.01 ? `$${n.toFixed(2)}` : `$${n.toPrecision(2)}`;
 }
 
 function howCounted(t: DatasetTokens): string {

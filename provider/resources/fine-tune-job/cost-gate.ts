@@ -2,7 +2,8 @@
 // program's cap or over what the account may spend.
 import type { WireEstimatePrice } from "../../client";
 import type { ProviderContext } from "../../shared/types";
-import { subject, usd } from "./messages";
+import { usd } from "../../shared/usd";
+import { subject } from "./messages";
 import { estimateBody } from "./request-body";
 import type { FineTuneJobInputs } from "./schema";
 

@@ -4,7 +4,8 @@ import type { WireFineTune, WireFineTuneEvent } from "../../client";
 import { formatElapsed, isWaitFailed, isWaitTimeout, waitFor } from "../../shared/wait";
 import type { ProviderContext } from "../../shared/types";
 import { isFailedStatus, satisfies } from "./job-status";
-import { subject, usd } from "./messages";
+import { usd } from "../../shared/usd";
+import { subject } from "./messages";
 import type { WaitTarget } from "./schema";
 import { errorText } from "../../shared/error-text";
 

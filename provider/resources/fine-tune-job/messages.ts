@@ -29,8 +29,3 @@ export function problem(
 ): CheckFailure {
   return { property: path, reason: `${subject(name)}: ${path} = ${showValue(value)}: ${what}. Fix: ${fix}` };
 }
-
-/** Dollars to the cent; amounts under a cent (tiny test datasets) keep two significant digits instead of "$0.00". */
-export function usd(n: number): string {
-  return n > 0 && n < 0.01 ? `$${n.toPrecision(2)}` : `$${n.toFixed(2)}`;
-}
