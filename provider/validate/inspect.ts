@@ -7,9 +7,20 @@ import { cacheEntryPath, readCachedReport, writeCachedReport } from "./cache";
 import { CsvChecker } from "./csv-check";
 import { IssueCollector, problem, type Problem } from "./issues";
 import { JsonlChecker } from "./jsonl-check";
-import { DEFAULT_MAX_ERRORS, GIB, MAX_FILE_SIZE_BYTES, MAX_FILE_SIZE_GIB, READ_CHUNK_BYTES } from "./limits";
-import { checkParquet } from "./parquet-check";
+import {
+  DEFAULT_MAX_ERRORS,
+  GIB,
+  MAX_CHECK_WORKERS,
+  MAX_FILE_SIZE_BYTES,
+  MAX_FILE_SIZE_GIB,
+  PARALLEL_MIN_BYTES,
+  READ_CHUNK_BYTES,
+} from "./limits";
+import { checkJsonlInParallel, type JsonlFacts } from "./parallel-jsonl";
+import type * as ParquetCheck from "./parquet-check";
+import { RANGE_WORKER_SCRIPT, RUNNING_FROM_SOURCES } from "./range-workers";
 import { readThrough } from "./read-through";
+import { splitAtNewlines } from "./split-ranges";
 import { type DatasetFormat, type FileReport, type InspectOptions } from "./types";
 
 export const DEFAULT_CACHE_DIR = path.join(os.tmpdir(), "pulumi-together", "inspect-cache");
@@ -63,7 +74,7 @@ export async function inspectTrainingFile(filePath: string, opts: InspectOptions
     return unreadable(filePath, err);
   }
   try {
-    const report = await scan(fh, filePath, stats.size, settings);
+    const report = await scan(fh, filePath, stats.size, settings, opts.parallel);
     const after = await fh.stat();
     // A file written to while it was read gives a report of no particular version: do not keep it.
     if (entry !== undefined && after.size === stats.size && after.mtimeMs === stats.mtimeMs) {
@@ -121,38 +132,79 @@ async function scan(
   filePath: string,
   size: number,
   settings: Settings,
+  parallel: InspectOptions["parallel"],
 ): Promise<FileReport> {
   const issues = new IssueCollector(path.basename(filePath), settings.maxErrors);
-  const hash = createHash("sha256");
   const fileType = fileTypeOf(filePath);
   const plan = settings.check ? planChecks(fileType, size, settings.purpose, issues) : {};
   if (plan.tooLarge) return tooLargeReport(filePath, size, fileType, issues);
-  const bytes = await readThrough(fh, hash, plan.jsonl?.consume ?? plan.csv?.consume, READ_CHUNK_BYTES);
+  const jsonl = plan.jsonl && (await inParallel(fh, filePath, size, plan.jsonl, settings, parallel, issues));
+  let facts: JsonlFacts;
+  if (jsonl) {
+    facts = jsonl;
+  } else {
+    const hash = createHash("sha256");
+    const bytes = await readThrough(fh, hash, plan.jsonl?.consume ?? plan.csv?.consume, READ_CHUNK_BYTES);
+    facts = { bytes, sha256: hash.digest("hex"), lines: 0, format: undefined };
+  }
 
   let format: DatasetFormat | undefined;
   let numSamples = 0;
-  if (plan.jsonl) {
+  if (jsonl) {
+    format = jsonl.format;
+    numSamples = jsonl.lines;
+  } else if (plan.jsonl) {
     format = plan.jsonl.format;
     numSamples = plan.jsonl.lines;
   } else if (plan.csv) {
     numSamples = plan.csv.records;
   } else if (plan.parquet) {
-    const facts = await checkParquet(fh, bytes, issues);
-    if (facts.readable) format = "tokenized";
-    numSamples = facts.rows;
+    // Loaded here, not at start-up: hyparquet costs every `check` of a JSONL file ~10 ms otherwise.
+    const { checkParquet } = require("./parquet-check") as typeof ParquetCheck;
+    const found = await checkParquet(fh, facts.bytes, issues);
+    if (found.readable) format = "tokenized";
+    numSamples = found.rows;
   }
   const errors = issues.finish();
   return {
     file: filePath,
     ok: issues.count === 0,
-    bytes,
-    sha256: hash.digest("hex"),
+    bytes: facts.bytes,
+    sha256: facts.sha256,
     fileType,
     format,
     numSamples,
     errors,
     omittedErrors: issues.omitted,
   };
+}
+
+/** The check of a big JSONL file on several cores, or undefined where one pass it is: a small file, one core,
+ *  or lines too long to cut the file anywhere. */
+async function inParallel(
+  fh: fs.FileHandle,
+  filePath: string,
+  size: number,
+  checker: JsonlChecker,
+  settings: Settings,
+  parallel: InspectOptions["parallel"],
+  issues: IssueCollector,
+): Promise<JsonlFacts | undefined> {
+  const workers = parallel?.workers ?? Math.min(os.availableParallelism(), MAX_CHECK_WORKERS);
+  if (workers < 2 || size < (parallel?.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
+  const ranges = await splitAtNewlines(fh, size, workers);
+  if (ranges.length < 2) return undefined;
+  return checkJsonlInParallel(
+    fh,
+    {
+      file: filePath,
+      ranges,
+      formats: checker.formats,
+      maxErrors: settings.maxErrors,
+      script: RUNNING_FROM_SOURCES ? undefined : RANGE_WORKER_SCRIPT,
+    },
+    issues,
+  );
 }
 
 interface Plan {

@@ -10,8 +10,13 @@ export function problem(what: string, fix: string): Problem {
   return { what, fix };
 }
 
+/** Where a checker reports the rules a line breaks. */
+export interface IssueSink {
+  add(p: Problem, line?: number): void;
+}
+
 /** Collects failures for one file, keeping the first `maxErrors` and counting the rest. */
-export class IssueCollector {
+export class IssueCollector implements IssueSink {
   readonly issues: ValidationIssue[] = [];
   omitted = 0;
 
@@ -32,6 +37,11 @@ export class IssueCollector {
     const where = line === undefined ? this.fileName : `${this.fileName} line ${line}`;
     const message = `${where}: ${p.what}. Fix: ${p.fix}.`;
     this.issues.push(line === undefined ? { message } : { line, message });
+  }
+
+  /** Failures found elsewhere (a range checked in a worker) and already left out there. */
+  addOmitted(n: number): void {
+    this.omitted += n;
   }
 
   /** The reported list: the kept failures, then a note when some were cut. */

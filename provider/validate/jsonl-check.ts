@@ -1,22 +1,48 @@
 // JSONL: split complete lines out of each chunk, check UTF-8 once per chunk, parse and apply the row rules.
 import { isUtf8 } from "node:buffer";
 import { isPlainObject } from "./describe";
-import { type IssueCollector, problem, type Problem } from "./issues";
+import { type IssueSink, problem, type Problem } from "./issues";
 import { checkRow, detectFormat, type JsonlFormat, notAnObject } from "./line-rules";
 import { errorText } from "../shared/error-text";
 
 const NEWLINE = 10;
 
+/** A row in another format than the file's first formatted row. `rowFormat` lets a merge of ranges checked
+ *  apart re-word it against the file's first format line, which a range after the first cannot know. */
+export interface FormatMismatch extends Problem {
+  rowFormat: JsonlFormat;
+}
+
+export function formatMismatch(
+  rowFormat: JsonlFormat,
+  fileFormat: JsonlFormat,
+  fileFormatLine: number,
+): FormatMismatch {
+  return {
+    ...problem(
+      `the row is in the ${rowFormat} format but line ${fileFormatLine} is in the ${fileFormat} format`,
+      "use one dataset format for every line of the file",
+    ),
+    rowFormat,
+  };
+}
+
 export class JsonlChecker {
   lines = 0;
+  /** The format of the first row whose format was detected (or the seed), which every row must share. */
   format: JsonlFormat | undefined;
-  private formatLine = 0;
+  /** The line that set `format`; 0 while none has, or when it came from the seed. */
+  formatLine = 0;
 
-  /** `formats: false` (purpose eval) checks only UTF-8 and one JSON object per line, as Together does. */
+  /** `formats: false` (purpose eval) checks only UTF-8 and one JSON object per line, as Together does.
+   *  `seed` is the file's format when these lines are a later range of it, found by an earlier range. */
   constructor(
-    private readonly issues: IssueCollector,
-    private readonly formats: boolean,
-  ) {}
+    private readonly issues: IssueSink,
+    readonly formats: boolean,
+    seed?: JsonlFormat,
+  ) {
+    this.format = seed;
+  }
 
   readonly consume = (buf: Buffer, end: number, eof: boolean): number => {
     let regionEnd = end;
@@ -99,10 +125,7 @@ export class JsonlChecker {
       this.format = format;
       this.formatLine = lineNo;
     } else if (format !== this.format) {
-      return problem(
-        `the row is in the ${format} format but line ${this.formatLine} is in the ${this.format} format`,
-        "use one dataset format for every line of the file",
-      );
+      return formatMismatch(format, this.format, this.formatLine);
     }
     return checkRow(row, format);
   }

@@ -22,3 +22,9 @@ export const PARQUET_COLUMNS = ["input_ids", "attention_mask", "labels"] as cons
 
 /** Reads this large keep syscalls and per-chunk work negligible next to JSON parsing. */
 export const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Below this a JSONL file is checked in one pass: starting worker threads (tens of ms) would cost more than
+ *  a second core saves. */
+export const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
+/** Worker threads for one file at most; past a few, reading and merging outweigh another core. */
+export const MAX_CHECK_WORKERS = 4;

@@ -31,4 +31,7 @@ export interface InspectOptions {
   maxErrors?: number;
   /** Where reports are cached; `false` disables the cache. Default `<tmpdir>/pulumi-together/inspect-cache`. */
   cacheDir?: string | false;
+  /** A JSONL file of at least `minBytes` (default 32 MiB) is checked in up to `workers` worker threads (default:
+   *  the available cores, at most 4; under 2 means one pass). The report is the same either way. */
+  parallel?: { minBytes?: number; workers?: number };
 }

@@ -1,0 +1,73 @@
+// The parallel check with real worker threads: the compiled package (dist/, built by `npm test` first), whose
+// worker script lies beside it as it does when installed. Its report equals its own single pass's.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type * as Validate from "../../provider/validate";
+import type * as RangeWorkers from "../../provider/validate/range-workers";
+
+const repo = path.resolve(__dirname, "../..");
+const built = path.join(repo, "dist/provider/validate");
+
+function requireBuilt<T>(module: string): T {
+  const file = path.join(built, `${module}.js`);
+  if (!fs.existsSync(file)) {
+    throw new Error(
+      `${file} not found: run \`npm run build\` first (\`npm test\` builds before running jest)`,
+    );
+  }
+  return require(file) as T;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pt-parallel-workers-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const line = (i: number): string =>
+  JSON.stringify({
+    messages: [
+      { role: "user", content: `Grüße 東京 😀 ${"x".repeat(i % 300)} ${i}` },
+      { role: "assistant", content: `ok ${i}` },
+    ],
+  });
+
+test("the compiled worker sits beside the compiled module, and compiled code uses it", () => {
+  const workers = requireBuilt<typeof RangeWorkers>("range-workers");
+  expect(workers.RUNNING_FROM_SOURCES).toBe(false);
+  expect(fs.existsSync(workers.RANGE_WORKER_SCRIPT)).toBe(true);
+  expect(path.dirname(workers.RANGE_WORKER_SCRIPT)).toBe(built);
+});
+
+test("a file checked in worker threads gives the single pass's report", async () => {
+  const { inspectTrainingFile } = requireBuilt<typeof Validate>("index");
+  const lines = Array.from({ length: 20_000 }, (_, i) => line(i));
+  // Failures spread over the file, so every range has some; a format change; CRLF; no final newline.
+  for (let i = 5; i < lines.length; i += 997) lines[i] = '{"messages": [{"role": "bot", "content": "x"}]}';
+  for (let i = 11; i < lines.length; i += 1999) lines[i] = "";
+  lines[15_000] = JSON.stringify({ prompt: "p", completion: "c" });
+  lines[15_001] = '{"messages": [';
+  const file = path.join(dir, "workers.jsonl");
+  fs.writeFileSync(file, lines.join("\r\n"));
+  const onePass = await inspectTrainingFile(file, {
+    cacheDir: false,
+    maxErrors: 30,
+    parallel: { workers: 1 },
+  });
+  expect(onePass.omittedErrors).toBeGreaterThan(0);
+  for (const workers of [2, 3, 4]) {
+    const parallel = await inspectTrainingFile(file, {
+      cacheDir: false,
+      maxErrors: 30,
+      parallel: { minBytes: 0, workers },
+    });
+    expect(parallel).toEqual(onePass);
+  }
+});
+
+test("a range the worker cannot read rejects with its reason, naming the range", async () => {
+  const { checkRanges, RANGE_WORKER_SCRIPT } = requireBuilt<typeof RangeWorkers>("range-workers");
+  const missing = path.join(dir, "gone.jsonl");
+  const task = { file: missing, start: 0, end: 100, formats: true, maxErrors: 20 };
+  await expect(checkRanges([task], RANGE_WORKER_SCRIPT)).rejects.toThrow(
+    `checking bytes 0-100 of ${missing} in a worker thread failed: ENOENT`,
+  );
+});
