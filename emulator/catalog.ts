@@ -21,6 +21,25 @@ export const MAX_NUM_CHECKPOINTS = 20;
 export const MIN_LEARNING_RATE = 1e-8;
 export const MAX_LEARNING_RATE = 1;
 export const MIN_MAX_SEQ_LENGTH = 512;
+/** What `gradient_accumulation_steps` omitted (or 0) means. */
+export const DEFAULT_GRADIENT_ACCUMULATION_STEPS = 1;
+/** Mixture-of-experts expert modules (together-ai: "MoE expert modules (`w_up`, `w_gate`, `w_down`) can be
+ *  combined with attention modules on compatible models"). */
+export const MOE_EXPERT_MODULES = ["w_up", "w_gate", "w_down"];
+const ATTENTION_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj"];
+
+// Mixture-of-experts models in the catalogue: Qwen3 A-models, DeepSeek V3/R1 (not the distills), Llama 4,
+// Mixtral, gpt-oss.
+const MOE = /-A\d+B|DeepSeek-(V3|R1)(?!-Distill)|Llama-4|Mixtral|gpt-oss/i;
+
+export function isMoe(model: string): boolean {
+  return MOE.test(model);
+}
+
+/** The LoRA target modules the model-limits API lists: attention plus dense MLP, or attention plus experts. */
+export function loraTargetModules(model: string): string[] {
+  return isMoe(model) ? [...ATTENTION_MODULES, ...MOE_EXPERT_MODULES] : LORA_TARGET_MODULES;
+}
 
 export function loraEntry(model: string): CatalogEntry | undefined {
   return catalogEntriesFor(model).find((e) => e.trainingType !== "full");
@@ -45,6 +64,15 @@ export function contextLength(model: string, method: "sft" | "dpo"): number {
 }
 
 const VISION = /gemma-3-(4b|12b|27b)|Llama-4/i;
+
+export function supportsVision(model: string): boolean {
+  return VISION.test(model);
+}
+
+/** Whether LoRA jobs on the model also get a merged model: the largest MoE models ship an adapter only. */
+export function mergesLoraOutput(model: string): boolean {
+  return modelParamsB(model) <= 120;
+}
 const REASONING = /Qwen3-(?!.*Base)(?!.*Instruct-2507)|gpt-oss|DeepSeek-R1/i;
 const TOOLS = /Qwen3|gpt-oss|Instruct|DeepSeek-V3/i;
 
@@ -66,13 +94,12 @@ export function modelLimits(model: string): Record<string, unknown> | undefined 
     max_num_checkpoints: MAX_NUM_CHECKPOINTS,
     max_learning_rate: MAX_LEARNING_RATE,
     min_learning_rate: MIN_LEARNING_RATE,
-    supports_vision: VISION.test(model),
+    supports_vision: supportsVision(model),
     supports_tools: TOOLS.test(model),
     supports_reasoning: REASONING.test(model),
-    // The largest MoE models only ship an adapter; everything else also gets a merged model.
-    merge_output_lora: modelParamsB(model) <= 120,
+    merge_output_lora: mergesLoraOutput(model),
     supports_full_training: full !== undefined,
-    default_gradient_accumulation_steps: 1,
+    default_gradient_accumulation_steps: DEFAULT_GRADIENT_ACCUMULATION_STEPS,
     max_seq_length_sft: contextLength(model, "sft"),
     max_seq_length_dpo: contextLength(model, "dpo"),
     min_max_seq_length: MIN_MAX_SEQ_LENGTH,
@@ -80,7 +107,7 @@ export function modelLimits(model: string): Record<string, unknown> | undefined 
     lora_training: {
       ...batch(lora),
       max_rank: lora ? LORA_MAX_RANK : 0,
-      target_modules: lora ? LORA_TARGET_MODULES : [],
+      target_modules: lora ? loraTargetModules(model) : [],
     },
   };
 }

@@ -2,23 +2,27 @@
 // processing, the model must be in the catalogue (or come from a completed job's checkpoint), and
 // every hyperparameter must sit inside the model's limits for the chosen method and training type.
 import {
+  DEFAULT_GRADIENT_ACCUMULATION_STEPS,
   LORA_MAX_RANK,
-  LORA_TARGET_MODULES,
   MAX_LEARNING_RATE,
   MAX_NUM_CHECKPOINTS,
   MAX_NUM_EPOCHS,
   MAX_NUM_EVALS,
   MIN_LEARNING_RATE,
   MIN_MAX_SEQ_LENGTH,
+  MOE_EXPERT_MODULES,
   contextLength,
   fullEntry,
   isCatalogModel,
   loraEntry,
+  loraTargetModules,
+  mergesLoraOutput,
+  supportsVision,
 } from "./catalog";
 import { ApiError, badRequest } from "./http";
 import { processingState } from "./file-state";
 import { checkpoints, jobStatus } from "./job-timeline";
-import type { EmulatorStore, FileRecord, JobRecord, JobTraining } from "./store";
+import type { EarlyStoppingSettings, EmulatorStore, FileRecord, JobRecord, JobTraining } from "./store";
 
 export interface JobSpec extends JobTraining {
   trainingFile: FileRecord;
@@ -27,6 +31,47 @@ export interface JobSpec extends JobTraining {
 }
 
 const SUFFIX = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** `FineTuningCreateParams` of together-ai 0.52 plus the Python SDKs' `wandb_key`: any other field is accepted
+ *  (Together documents none as refused), recorded in the request log and named in a `warning` event. */
+const CREATE_FIELDS = new Set([
+  "training_file",
+  "model",
+  "validation_file",
+  "n_epochs",
+  "n_checkpoints",
+  "n_evals",
+  "batch_size",
+  "learning_rate",
+  "lr_scheduler",
+  "warmup_ratio",
+  "max_grad_norm",
+  "weight_decay",
+  "random_seed",
+  "packing",
+  "max_seq_length",
+  "suffix",
+  "wandb_api_key",
+  "wandb_key",
+  "wandb_base_url",
+  "wandb_project_name",
+  "wandb_name",
+  "wandb_entity",
+  "train_on_inputs",
+  "training_method",
+  "training_type",
+  "multimodal_params",
+  "from_checkpoint",
+  "from_hf_model",
+  "hf_model_revision",
+  "hf_api_token",
+  "hf_output_repo_name",
+  "gradient_accumulation_steps",
+  "early_stopping_enabled",
+  "early_stopping_patience",
+  "early_stopping_min_delta",
+  "early_stopping_warmup_evals",
+]);
 
 type Body = Record<string, unknown>;
 
@@ -144,8 +189,10 @@ export function validateCreate(body: Body, store: EmulatorStore, now: number): J
       "from_hf_model",
     );
   let model: string;
+  let parent: JobRecord | undefined;
   if (fromCheckpoint) {
-    model = resolveCheckpoint(store, fromCheckpoint, now).job.model;
+    parent = resolveCheckpoint(store, fromCheckpoint, now).job;
+    model = parent.model;
   } else {
     if (!requestedModel) throw badRequest("model is required", "model");
     if (!isCatalogModel(requestedModel)) {
@@ -157,7 +204,9 @@ export function validateCreate(body: Body, store: EmulatorStore, now: number): J
     model = requestedModel;
   }
 
-  const trainingType = parseTrainingType(body.training_type, model);
+  // A continuation that names no training type keeps its parent's (type, rank and modules).
+  const rawType = body.training_type ?? parent?.echo.training_type;
+  const trainingType = parseTrainingType(rawType, model);
   const method = parseTrainingMethod(body.training_method);
   const format = trainingFile.processing?.result?.format;
   if (method.method === "dpo" && format !== "PREFERENCE") {
@@ -205,6 +254,11 @@ export function validateCreate(body: Body, store: EmulatorStore, now: number): J
   if (nEvals > 0 && !validationFile) throw badRequest("n_evals > 0 requires a validation_file", "n_evals");
   const ctx = contextLength(model, method.method);
   const maxSeqLength = optInt(body, "max_seq_length", MIN_MAX_SEQ_LENGTH, ctx, ctx);
+  const gas =
+    optInt(body, "gradient_accumulation_steps", 0, Number.MAX_SAFE_INTEGER, 0) ||
+    DEFAULT_GRADIENT_ACCUMULATION_STEPS;
+  const earlyStopping = parseEarlyStopping(body, nEvals, validationFile !== undefined);
+  const trainVision = parseMultimodal(body.multimodal_params, model);
 
   const learningRate = optNumber(
     body,
@@ -253,6 +307,10 @@ export function validateCreate(body: Body, store: EmulatorStore, now: number): J
   const wandbName = optString(body, "wandb_name");
   const wandbEntity = optString(body, "wandb_entity");
 
+  const modules = trainingType.echo.lora_trainable_modules;
+  const expertTargets =
+    typeof modules === "string" && modules.split(",").some((m) => MOE_EXPERT_MODULES.includes(m.trim()));
+  const adapterOnly = trainingType.echo.type === "Lora" && (expertTargets || !mergesLoraOutput(model));
   const echo: Record<string, unknown> = {
     learning_rate: learningRate,
     lr_scheduler: lrScheduler,
@@ -268,7 +326,7 @@ export function validateCreate(body: Body, store: EmulatorStore, now: number): J
     ...(fromHf
       ? { from_hf_model: fromHf, hf_model_revision: optString(body, "hf_model_revision") ?? "main" }
       : {}),
-    ...(isObject(body.multimodal_params) ? { multimodal_params: body.multimodal_params } : {}),
+    ...(trainVision !== undefined ? { multimodal_params: { train_vision: trainVision } } : {}),
   };
   return {
     model,
@@ -281,6 +339,11 @@ export function validateCreate(body: Body, store: EmulatorStore, now: number): J
     nEvals,
     ...(typeof suffix === "string" ? { suffix } : {}),
     ...(fromCheckpoint ? { fromCheckpoint } : {}),
+    packing: echo.packing as boolean,
+    gradientAccumulationSteps: gas,
+    ...(earlyStopping ? { earlyStopping } : {}),
+    adapterOnly,
+    warnings: createWarnings(body, trainingFile),
     trainingFile,
     ...(validationFile ? { validationFile } : {}),
     ...(wandbKey
@@ -288,6 +351,15 @@ export function validateCreate(body: Body, store: EmulatorStore, now: number): J
       : {}),
     echo,
   };
+}
+
+function createWarnings(body: Body, trainingFile: FileRecord): string[] {
+  const out: string[] = [];
+  const unknown = Object.keys(body).filter((k) => !CREATE_FIELDS.has(k));
+  if (unknown.length > 0) out.push(`Ignored unknown request field(s): ${unknown.join(", ")}`);
+  if (body.packing === true && trainingFile.fileType === "parquet")
+    out.push("packing has no effect on Parquet training data: its sequences are used as tokenized");
+  return out;
 }
 
 function parseTrainingType(raw: unknown, model: string): { echo: Record<string, unknown> } {
@@ -339,13 +411,14 @@ function parseTrainingType(raw: unknown, model: string): { echo: Record<string, 
       "training_type.lora_trainable_modules",
     );
   if (modules !== "all-linear") {
+    const allowed = loraTargetModules(model);
     const bad = modules
       .split(",")
       .map((m) => m.trim())
-      .find((m) => !LORA_TARGET_MODULES.includes(m));
+      .find((m) => !allowed.includes(m));
     if (bad !== undefined) {
       throw badRequest(
-        `training_type.lora_trainable_modules: "${bad}" is not one of all-linear, ${LORA_TARGET_MODULES.join(", ")}`,
+        `training_type.lora_trainable_modules: "${bad}" is not one of all-linear, ${allowed.join(", ")} for ${model}`,
         "training_type.lora_trainable_modules",
       );
     }
@@ -359,6 +432,57 @@ function parseTrainingType(raw: unknown, model: string): { echo: Record<string, 
       lora_trainable_modules: modules,
     },
   };
+}
+
+/** together-ai: early stopping "Requires a validation_file, and n_evals must be at least early_stopping_patience +
+ *  early_stopping_warmup_evals + 1"; warm-up defaults to 1; the settings "only apply when
+ *  early_stopping_enabled is true". The patience default (1) and min delta default (0) are the emulator's. */
+function parseEarlyStopping(
+  body: Body,
+  nEvals: number,
+  hasValidation: boolean,
+): EarlyStoppingSettings | undefined {
+  const enabled = body.early_stopping_enabled;
+  if (enabled !== undefined && enabled !== null && typeof enabled !== "boolean")
+    throw badRequest("early_stopping_enabled must be a boolean", "early_stopping_enabled");
+  if (enabled !== true) return undefined;
+  if (!hasValidation)
+    throw badRequest("early_stopping_enabled requires a validation_file", "early_stopping_enabled");
+  const patience = optInt(body, "early_stopping_patience", 1, Number.MAX_SAFE_INTEGER, 1);
+  const warmupEvals = optInt(body, "early_stopping_warmup_evals", 0, Number.MAX_SAFE_INTEGER, 1);
+  const minDelta = optNumber(
+    body,
+    "early_stopping_min_delta",
+    "early_stopping_min_delta",
+    (n) => n >= 0,
+    ">= 0",
+    0,
+  );
+  if (nEvals < patience + warmupEvals + 1) {
+    throw badRequest(
+      `n_evals must be at least early_stopping_patience + early_stopping_warmup_evals + 1 = ${patience + warmupEvals + 1} for early stopping, got ${nEvals}`,
+      "n_evals",
+    );
+  }
+  return { patience, minDelta, warmupEvals };
+}
+
+/** `multimodal_params.train_vision`: only for models with vision support (Together: "Only available for
+ *  multimodal models"); false is accepted anywhere. */
+function parseMultimodal(raw: unknown, model: string): boolean | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isObject(raw)) throw badRequest("multimodal_params must be an object", "multimodal_params");
+  const v = raw.train_vision;
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "boolean")
+    throw badRequest("multimodal_params.train_vision must be a boolean", "multimodal_params.train_vision");
+  if (v && !supportsVision(model)) {
+    throw badRequest(
+      `multimodal_params.train_vision is only available for multimodal models; ${model} has no vision support`,
+      "multimodal_params.train_vision",
+    );
+  }
+  return v;
 }
 
 function parseTrainingMethod(raw: unknown): { method: "sft" | "dpo"; echo: Record<string, unknown> } {

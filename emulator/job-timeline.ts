@@ -17,8 +17,12 @@ export type JobStatus =
 
 export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(["cancelled", "error", "completed"]);
 
+/** Tokens the job trains and evaluates on: all planned, or up to where early stopping ends it. */
 export function totalTokens(job: JobRecord): number {
-  return job.tokensPerEpoch * job.nEpochs + job.evalTokens * job.nEvals;
+  const stop = job.earlyStop;
+  return Math.ceil(
+    job.tokensPerEpoch * job.nEpochs * (stop?.fraction ?? 1) + job.evalTokens * (stop?.evals ?? job.nEvals),
+  );
 }
 
 export function buildSchedule(createdAt: number, tokens: number, d: JobDurations): JobSchedule {
@@ -48,19 +52,33 @@ function haltAt(job: JobRecord): number {
   return Math.min(job.cancelRequestedAt ?? Infinity, job.errorAt ?? Infinity);
 }
 
-/** Fraction of training done at `now` (0..1), frozen at a cancel or failure. */
+/** Fraction of the planned training done at `now` (0..1), frozen at a cancel or failure; it ends below 1 when
+ *  early stopping ends training. */
 export function trainingFraction(job: JobRecord, now: number): number {
   const t = Math.min(now, haltAt(job));
   const { runningAt, compressingAt } = job.schedule;
+  const end = job.earlyStop?.fraction ?? 1;
   if (t < runningAt) return 0;
-  if (compressingAt <= runningAt || t >= compressingAt) return 1;
-  return (t - runningAt) / (compressingAt - runningAt);
+  if (compressingAt <= runningAt || t >= compressingAt) return end;
+  return (end * (t - runningAt)) / (compressingAt - runningAt);
 }
 
+/** The planned steps (what `total_steps` reports). */
 export const totalSteps = (job: JobRecord): number => job.stepsPerEpoch * job.nEpochs;
 
+/** The steps training really runs: the planned ones, or up to the early stop. */
+export const trainedSteps = (job: JobRecord): number => job.earlyStop?.step ?? totalSteps(job);
+
+/** When training reaches `step` (emulated epoch ms). */
+function stepAt(job: JobRecord, step: number): number {
+  const { runningAt, compressingAt } = job.schedule;
+  return runningAt + ((compressingAt - runningAt) * step) / Math.max(1, trainedSteps(job));
+}
+
 export function stepsCompleted(job: JobRecord, now: number): number {
-  return Math.floor(trainingFraction(job, now) * totalSteps(job));
+  const s = job.schedule;
+  if (Math.min(now, haltAt(job)) >= s.compressingAt) return trainedSteps(job);
+  return Math.min(trainedSteps(job), Math.floor(trainingFraction(job, now) * totalSteps(job)));
 }
 
 /** Tokenisation happens when the job starts running; before that count and price are unknown. */
@@ -74,7 +92,7 @@ export function priceNano(job: JobRecord, now: number): number {
   const status = jobStatus(job, now);
   const share =
     status === "cancelled" || status === "error" || status === "cancel_requested"
-      ? stepsCompleted(job, now) / Math.max(1, totalSteps(job))
+      ? stepsCompleted(job, now) / Math.max(1, trainedSteps(job))
       : 1;
   return Math.round(full * share);
 }
@@ -87,6 +105,8 @@ interface TimedEvent {
   step?: number;
   checkpointPath?: string;
   modelPath?: string;
+  bestMetric?: number;
+  bestStep?: number;
 }
 
 export interface Checkpoint {
@@ -96,21 +116,27 @@ export interface Checkpoint {
   path: string;
 }
 
-/** Intermediate checkpoints evenly over training, then the final one(s) when the upload finishes. */
+/** The final artifacts: a Full job's model; a LoRA job's merged model and adapter, or its adapter only. */
+export function finalTypes(job: JobRecord): string[] {
+  if (job.trainingType !== "Lora") return ["Final"];
+  return job.adapterOnly ? ["Final Adapter"] : ["Final Merged", "Final Adapter"];
+}
+
+/** Intermediate checkpoints evenly over the planned training (those before an early stop), then the final
+ *  one(s) when the upload finishes: at the last step, or at an early-stopped job's best step. */
 export function checkpoints(job: JobRecord, now: number): Checkpoint[] {
   const steps = totalSteps(job);
   const out: Checkpoint[] = [];
-  const { runningAt, compressingAt, completedAt } = job.schedule;
   const seen = new Set<number>();
   for (let k = 1; k < job.nCheckpoints; k++) {
     const step = Math.round((k * steps) / job.nCheckpoints);
-    if (step <= 0 || step >= steps || seen.has(step)) continue;
+    if (step <= 0 || step >= trainedSteps(job) || seen.has(step)) continue;
     seen.add(step);
-    const at = runningAt + ((compressingAt - runningAt) * step) / steps;
-    out.push({ at, step, type: "Intermediate", path: `${job.id}:${step}` });
+    out.push({ at: stepAt(job, step), step, type: "Intermediate", path: `${job.id}:${step}` });
   }
-  const finals = job.trainingType === "Lora" ? ["Final Merged", "Final Adapter"] : ["Final"];
-  for (const type of finals) out.push({ at: completedAt, step: steps, type, path: job.id });
+  const finalStep = job.earlyStop?.bestStep ?? steps;
+  for (const type of finalTypes(job))
+    out.push({ at: job.schedule.completedAt, step: finalStep, type, path: job.id });
   const limit = Math.min(now, haltAt(job));
   return out.filter((c) => c.at <= limit);
 }
@@ -119,6 +145,12 @@ export function jobEvents(job: JobRecord, now: number): TimedEvent[] {
   const s = job.schedule;
   const ev: TimedEvent[] = [
     { at: job.createdAt, type: "job_pending", message: "Fine-tune request created", level: "info" },
+    ...job.warnings.map((message) => ({
+      at: job.createdAt,
+      type: "warning",
+      message,
+      level: "warning" as const,
+    })),
     { at: s.runningAt, type: "job_start", message: "Job started", level: "info" },
     { at: s.runningAt, type: "model_downloading", message: `Downloading model ${job.model}`, level: "info" },
     { at: s.runningAt, type: "model_download_complete", message: "Model download complete", level: "info" },
@@ -157,14 +189,15 @@ export function jobEvents(job: JobRecord, now: number): TimedEvent[] {
       level: "info",
     });
   ev.push({ at: s.runningAt, type: "training_start", message: "Training started", level: "info" });
-  const trainMs = s.compressingAt - s.runningAt;
   for (let e = 1; e <= job.nEpochs; e++) {
+    const step = job.stepsPerEpoch * e;
+    if (step > trainedSteps(job)) break;
     ev.push({
-      at: s.runningAt + (trainMs * e) / job.nEpochs,
+      at: stepAt(job, step),
       type: "epoch_complete",
       message: `Epoch ${e}/${job.nEpochs} complete`,
       level: "info",
-      step: job.stepsPerEpoch * e,
+      step,
     });
   }
   for (const c of checkpoints(job, Infinity)) {
@@ -178,13 +211,28 @@ export function jobEvents(job: JobRecord, now: number): TimedEvent[] {
       checkpointPath: c.path,
     });
   }
+  const stop = job.earlyStop;
+  if (stop) {
+    ev.push({
+      at: s.compressingAt,
+      type: "early_stopped",
+      message:
+        `Early stopping: validation loss did not improve by more than ${job.earlyStopping?.minDelta ?? 0} ` +
+        `for ${job.earlyStopping?.patience ?? 0} evaluation(s); stopped at step ${stop.step} of ${totalSteps(job)}, ` +
+        `best validation loss ${stop.bestMetric} at step ${stop.bestStep}`,
+      level: "info",
+      step: stop.step,
+      bestMetric: stop.bestMetric,
+      bestStep: stop.bestStep,
+    });
+  }
   ev.push(
     {
       at: s.compressingAt,
       type: "training_complete",
       message: "Training complete",
       level: "info",
-      step: totalSteps(job),
+      step: trainedSteps(job),
     },
     { at: s.compressingAt, type: "model_compressing", message: "Compressing output model", level: "info" },
     {
@@ -257,6 +305,12 @@ export function eventView(job: JobRecord, e: TimedEvent, now: number): Record<st
     model_path: e.modelPath ?? "",
     training_offset: 0,
     hash: "",
+    ...(e.type === "early_stopped"
+      ? {
+          early_stopping_best_metric_value: e.bestMetric ?? null,
+          early_stopping_best_step: e.bestStep ?? null,
+        }
+      : {}),
   };
 }
 
@@ -294,6 +348,14 @@ export function jobView(job: JobRecord, now: number, full: boolean): Record<stri
     view.started_at = iso(job.schedule.runningAt);
     view.token_count = totalTokens(job);
     view.total_price = priceNano(job, now);
+  }
+  // The early-stopping outcome is known once training has ended.
+  if (job.earlyStopping && Math.min(now, haltAt(job)) >= job.schedule.compressingAt) {
+    view.early_stopped = job.earlyStop !== undefined;
+    if (job.earlyStop) {
+      view.early_stopping_best_metric = job.earlyStop.bestMetric;
+      view.early_stopping_best_step = job.earlyStop.bestStep;
+    }
   }
   if (!full) return view;
   const trainingMethod = job.echo.training_method as { train_on_inputs?: unknown } | undefined;

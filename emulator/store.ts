@@ -55,8 +55,34 @@ export interface JobTraining {
   nEvals: number;
   suffix?: string;
   fromCheckpoint?: string;
+  /** Short examples share a sequence (Together's default; never for Parquet data). */
+  packing: boolean;
+  gradientAccumulationSteps: number;
+  /** Set when `early_stopping_enabled` was true. */
+  earlyStopping?: EarlyStoppingSettings;
+  /** A LoRA job that targets expert modules, or on a model without merged LoRA output, ships an adapter only. */
+  adapterOnly: boolean;
+  /** What the request asked for that is not honoured (unknown fields, packing on Parquet data): accepted, and
+   *  said in `warning` events rather than dropped silently. */
+  warnings: string[];
   /** Normalised hyperparameters echoed back on every job view (never secrets). */
   echo: Record<string, unknown>;
+}
+
+export interface EarlyStoppingSettings {
+  patience: number;
+  minDelta: number;
+  warmupEvals: number;
+}
+
+/** Where early stopping ended training: the evaluation that ran out of patience and the best one before it. */
+export interface EarlyStop {
+  /** Fraction of the planned training done when it stopped (0..1]. */
+  fraction: number;
+  evals: number;
+  step: number;
+  bestStep: number;
+  bestMetric: number;
 }
 
 export interface JobRecord extends JobTraining {
@@ -75,6 +101,8 @@ export interface JobRecord extends JobTraining {
   paramCount: number;
   wandbUrl?: string;
   schedule: JobSchedule;
+  /** Set when early stopping will end training before the planned steps. */
+  earlyStop?: EarlyStop;
   cancelRequestedAt?: number;
   cancelledAt?: number;
   errorAt?: number;

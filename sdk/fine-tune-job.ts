@@ -55,10 +55,25 @@ export type FineTuneTrainingTypeArgs =
       loraAlpha?: number;
       /** Dropout of the LoRA layers, 0 up to (not including) 1. Default (Together): 0. */
       loraDropout?: number;
-      /** Comma-separated modules to adapt, e.g. `"q_proj,v_proj"`. Default (Together): `"all-linear"`. */
+      /** Comma-separated modules to adapt, e.g. `"q_proj,v_proj"`, or `"all-linear"`. Each name must be one
+       *  the model-limits API lists for the model: on mixture-of-experts models that includes the expert
+       *  modules `w_up`, `w_gate`, `w_down` (targeting any of them yields an adapter only, no merged model).
+       *  Default (Together): `"all-linear"`. */
       loraTrainableModules?: string;
     }
   | { type: "full" };
+
+/** Stop training once the validation loss stops improving (needs `validationFile` and `nEvals`). */
+export interface FineTuneEarlyStoppingArgs {
+  /** Evaluations in a row without an improvement of at least `minDelta` before training stops, 1 or more.
+   *  `nEvals` must be at least `patience + warmupEvals + 1`, so a plateau can be seen. */
+  patience: number;
+  /** Smallest drop of the validation loss that counts as an improvement, 0 or more. Default (Together): 0. */
+  minDelta?: number;
+  /** First evaluations left out of the decision (they still set the baseline loss), 0 or more; 0 disables
+   *  the warm-up. Default (Together): 1. */
+  warmupEvals?: number;
+}
 
 /** Weights & Biases run reporting. */
 export interface FineTuneWandbArgs {
@@ -145,9 +160,27 @@ export interface FineTuneJobArgs {
   wandb?: pulumi.Input<FineTuneWandbArgs>;
   /** SFT (default `{ method: "sft" }`) or DPO with its parameters. Changing this replaces the job. */
   trainingMethod?: pulumi.Input<FineTuneTrainingMethodArgs>;
-  /** LoRA (default `{ type: "lora" }`) or `{ type: "full" }`; the model must support it. Changing this
-   *  replaces the job. */
+  /** LoRA or `{ type: "full" }`; the model must support it. Default: `{ type: "lora" }` for a job started from
+   *  `model`; a `fromCheckpoint` continuation sends none and keeps its parent's type and LoRA rank. Changing
+   *  this replaces the job. */
   trainingType?: pulumi.Input<FineTuneTrainingTypeArgs>;
+  /** Pack several short examples into each training sequence. No effect on Parquet (pre-tokenized) data.
+   *  Default (Together): true. Changing this replaces the job. */
+  packing?: pulumi.Input<boolean>;
+  /** Longest training sequence in tokens: within the model's limits for the method (the model-limits API's
+   *  `min_max_seq_length` up to `max_seq_length_sft` / `max_seq_length_dpo`). Default (Together): the model's
+   *  maximum. Changing this replaces the job. */
+  maxSeqLength?: pulumi.Input<number>;
+  /** Steps over which gradients accumulate before each weight update, 1 or more. Default: the model's
+   *  `default_gradient_accumulation_steps` per the model-limits API (Together applies it). Changing this
+   *  replaces the job. */
+  gradientAccumulationSteps?: pulumi.Input<number>;
+  /** Also train the vision encoder (sent as `multimodal_params.train_vision`); refused for a model whose
+   *  limits report no vision support. Default (Together): false. Changing this replaces the job. */
+  trainVision?: pulumi.Input<boolean>;
+  /** Stop early when the validation loss stops improving (sent as `early_stopping_enabled` and its settings).
+   *  Needs `validationFile` and `nEvals > 0`. Default: off. Changing this replaces the job. */
+  earlyStopping?: pulumi.Input<FineTuneEarlyStoppingArgs>;
   /** How far `pulumi up` waits: `"none"` (return once started), `"running"` (training has begun) or
    *  `"completed"` (the model exists). Default: `"completed"`. A failed job fails the update. Updates in
    *  place: a wait that did not finish (timeout) resumes on the next `up`. */
@@ -254,7 +287,13 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
   /** `wandb` without its API key. */
   declare readonly wandb: pulumi.Output<Omit<FineTuneWandbArgs, "apiKey"> | undefined>;
   declare readonly trainingMethod: pulumi.Output<FineTuneTrainingMethodArgs>;
-  declare readonly trainingType: pulumi.Output<FineTuneTrainingTypeArgs>;
+  /** Absent for a continuation that leaves the type to its parent. */
+  declare readonly trainingType: pulumi.Output<FineTuneTrainingTypeArgs | undefined>;
+  declare readonly packing: pulumi.Output<boolean | undefined>;
+  declare readonly maxSeqLength: pulumi.Output<number | undefined>;
+  declare readonly gradientAccumulationSteps: pulumi.Output<number | undefined>;
+  declare readonly trainVision: pulumi.Output<boolean | undefined>;
+  declare readonly earlyStopping: pulumi.Output<FineTuneEarlyStoppingArgs | undefined>;
   declare readonly waitFor: pulumi.Output<"none" | "running" | "completed">;
   declare readonly timeoutMinutes: pulumi.Output<number>;
   declare readonly maxPriceUsd: pulumi.Output<number | undefined>;
@@ -313,6 +352,11 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
         wandb: undefined,
         trainingMethod: undefined,
         trainingType: undefined,
+        packing: undefined,
+        maxSeqLength: undefined,
+        gradientAccumulationSteps: undefined,
+        trainVision: undefined,
+        earlyStopping: undefined,
         waitFor: undefined,
         timeoutMinutes: undefined,
         maxPriceUsd: undefined,

@@ -11,7 +11,8 @@ import {
   usdPerToken,
 } from "../catalog";
 import { processingState } from "../file-state";
-import { resolveCheckpoint, validateCreate } from "../fine-tune-validation";
+import { earlyStopEval, validationLoss } from "../early-stopping";
+import { resolveCheckpoint, validateCreate, type JobSpec } from "../fine-tune-validation";
 import { ApiError, badRequest, json, notFound } from "../http";
 import {
   TERMINAL_STATUSES,
@@ -23,7 +24,7 @@ import {
   jobView,
 } from "../job-timeline";
 import type { Route, RouteContext } from "../runtime";
-import type { JobRecord } from "../store";
+import type { EarlyStop, JobRecord } from "../store";
 
 function liveJob(ctx: RouteContext): JobRecord {
   const id = ctx.params[0] ?? "";
@@ -34,12 +35,41 @@ function liveJob(ctx: RouteContext): JobRecord {
 
 const basename = (model: string): string => model.split("/").pop() ?? model;
 
+/**
+ * Optimizer steps per epoch: packed, the tokens fill sequences of max_seq_length; unpacked, every example is a
+ * sequence of its own. batch_size sequences make a micro-batch, gradient_accumulation_steps micro-batches a step.
+ */
+function stepsPerEpoch(spec: JobSpec, tokensPerEpoch: number, lines: number): number {
+  const packed = Math.ceil(tokensPerEpoch / spec.maxSeqLength);
+  const sequences = spec.packing ? packed : Math.max(lines, packed);
+  return Math.max(1, Math.ceil(sequences / (spec.batchSize * spec.gradientAccumulationSteps)));
+}
+
+function earlyStop(spec: JobSpec, steps: number): EarlyStop | undefined {
+  if (!spec.earlyStopping) return undefined;
+  const at = earlyStopEval(spec.nEvals, spec.earlyStopping);
+  if (!at) return undefined;
+  const fraction = at.stopEval / spec.nEvals;
+  return {
+    fraction,
+    evals: at.stopEval,
+    step: Math.floor(fraction * steps),
+    bestStep: Math.round((at.bestEval * steps) / spec.nEvals),
+    bestMetric: validationLoss(at.bestEval),
+  };
+}
+
 function createJob(ctx: RouteContext): JobRecord {
   const spec = validateCreate(ctx.body, ctx.rt.store, ctx.now);
   const id = `ft-${randomUUID()}`;
   const tokensPerEpoch = tokensForBytes(spec.trainingFile.bytes);
   const evalTokens = spec.validationFile ? tokensForBytes(spec.validationFile.bytes) : 0;
   const hex = randomBytes(3).toString("hex");
+  const lines = spec.trainingFile.processing?.result?.nlines ?? 0;
+  const perEpoch = stepsPerEpoch(spec, tokensPerEpoch, lines);
+  const stop = earlyStop(spec, perEpoch * spec.nEpochs);
+  const trainedTokens =
+    tokensPerEpoch * spec.nEpochs * (stop?.fraction ?? 1) + evalTokens * (stop?.evals ?? spec.nEvals);
   const job: JobRecord = {
     id,
     createdAt: ctx.now,
@@ -52,17 +82,22 @@ function createJob(ctx: RouteContext): JobRecord {
     nEpochs: spec.nEpochs,
     nCheckpoints: spec.nCheckpoints,
     nEvals: spec.nEvals,
+    packing: spec.packing,
+    gradientAccumulationSteps: spec.gradientAccumulationSteps,
+    ...(spec.earlyStopping ? { earlyStopping: spec.earlyStopping } : {}),
+    adapterOnly: spec.adapterOnly,
+    warnings: spec.warnings,
     ...(spec.suffix !== undefined ? { suffix: spec.suffix } : {}),
     ...(spec.fromCheckpoint !== undefined ? { fromCheckpoint: spec.fromCheckpoint } : {}),
     outputName: `${OWNER}/${basename(spec.model)}-${spec.suffix !== undefined ? `${spec.suffix}-` : ""}${hex}`,
     trainingFile: spec.trainingFile.id,
     ...(spec.validationFile ? { validationFile: spec.validationFile.id } : {}),
     trainingFileBytes: spec.trainingFile.bytes,
-    trainingFileLines: spec.trainingFile.processing?.result?.nlines ?? 0,
+    trainingFileLines: lines,
     tokensPerEpoch,
     evalTokens,
-    // Packed sequences of max_seq_length tokens, batch_size of them per step.
-    stepsPerEpoch: Math.max(1, Math.ceil(tokensPerEpoch / (spec.batchSize * spec.maxSeqLength))),
+    stepsPerEpoch: perEpoch,
+    ...(stop ? { earlyStop: stop } : {}),
     usdPerToken: usdPerToken(spec.model, spec.method, spec.trainingType),
     paramCount: Math.round(modelParamsB(spec.model) * 1e9),
     ...(spec.wandb
@@ -70,11 +105,7 @@ function createJob(ctx: RouteContext): JobRecord {
           wandbUrl: `https://wandb.ai/${spec.wandb.entity ?? OWNER}/${spec.wandb.project}/runs/${id.slice(3, 11)}`,
         }
       : {}),
-    schedule: buildSchedule(
-      ctx.now,
-      tokensPerEpoch * spec.nEpochs + evalTokens * spec.nEvals,
-      ctx.rt.store.jobDurations,
-    ),
+    schedule: buildSchedule(ctx.now, Math.ceil(trainedTokens), ctx.rt.store.jobDurations),
     deleted: false,
   };
   ctx.rt.store.jobs.set(id, job);

@@ -35,6 +35,7 @@ import { adoptAfterAmbiguousCreate, jobsMadeSince, snapshotJobIds } from "./reco
 import { createBody, withoutSecrets } from "./request-body";
 import { crossFieldFailures } from "./rules";
 import {
+  DEFAULT_TRAINING_TYPE,
   diffTable,
   fineTuneJobInputs,
   KIND,
@@ -71,11 +72,32 @@ function merge(rules: CheckFailure[], schema: CheckFailure[]): CheckFailure[] {
   return [...rules, ...schema.filter((f) => !seen.has(f.property))];
 }
 
+/**
+ * State written before a continuation could leave its training type unset holds the LoRA default it was given
+ * then. The same program must not replace that (paid, finished) job just because the default is no longer
+ * filled in: that old value compares as unset.
+ */
+function withoutLegacyTrainingType(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Record<string, unknown> {
+  if (news.trainingType !== undefined || news.fromCheckpoint === undefined) return olds;
+  if (!canonicalEqual(olds.trainingType, DEFAULT_TRAINING_TYPE)) return olds;
+  const { trainingType: _legacy, ...rest } = olds;
+  return rest;
+}
+
+/** A job from a base model that names no training type gets Together's default; a continuation keeps its parent's. */
+function fillTrainingType(value: FineTuneJobInputs | undefined): void {
+  if (value !== undefined && value.trainingType === undefined && value.fromCheckpoint === undefined)
+    value.trainingType = { ...DEFAULT_TRAINING_TYPE };
+}
+
 /** Whether these checked inputs would start a new job: a create, or a change of any training input. */
 function wouldStartJob(olds: Record<string, unknown>, news: Record<string, unknown>): boolean {
   if (news.adoptJobId !== undefined) return false;
   if (olds.trainingFile === undefined) return true;
-  const before = echoInputs(olds);
+  const before = echoInputs(withoutLegacyTrainingType(olds, news));
   const after = echoInputs(news);
   return TRAINING_FIELDS.some((f) => !canonicalEqual(before[f], after[f]));
 }
@@ -171,7 +193,7 @@ async function localGate(
     return {};
   }
   const method = value.trainingMethod.method;
-  const type = value.trainingType.type;
+  const type = (value.trainingType ?? DEFAULT_TRAINING_TYPE).type;
   let togetherUsdPerToken: number | undefined;
   if (known(olds.trainingFile)) {
     try {
@@ -255,8 +277,8 @@ async function createGate(
 }
 
 async function maxLoraRank(ctx: ProviderContext, i: FineTuneJobInputs): Promise<number | undefined> {
-  if (i.trainingType.type !== "lora" || i.trainingType.loraR !== undefined || i.model === undefined)
-    return undefined;
+  const t = i.trainingType;
+  if (t?.type !== "lora" || t.loraR !== undefined || i.model === undefined) return undefined;
   const lookup = await lookUpLimits(ctx, i.model);
   return lookup.kind === "found" ? lookup.limits.lora?.maxRank : undefined;
 }
@@ -343,6 +365,7 @@ export const lifecycle: ResourceLifecycle = {
     const schema = checkWithSchema(KIND, fineTuneJobInputs, news);
     const view = (schema.value as Record<string, unknown> | undefined) ?? news;
     const failures = merge(crossFieldFailures(name, view), schema.failures);
+    fillTrainingType(schema.value);
     const inputs: Record<string, unknown> = { ...schema.inputs };
     if (typeof view.model === "string" && !isUnknown(view.model)) {
       const warning = deprecationWarning(name, view.model);
@@ -370,7 +393,7 @@ export const lifecycle: ResourceLifecycle = {
 
   async diff(_id, olds, news, ctx) {
     registerSecrets(ctx, news);
-    const result = diffByTable(diffTable, olds, echoInputs(news));
+    const result = diffByTable(diffTable, withoutLegacyTrainingType(olds, news), echoInputs(news));
     const status = olds.status;
     if (result.replaces !== undefined || typeof status !== "string") return result;
     if (isFailedStatus(status) && olds.adoptJobId === undefined && news.adoptJobId === undefined) {

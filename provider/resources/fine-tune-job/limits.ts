@@ -24,6 +24,16 @@ export interface ModelLimits {
   maxCheckpoints?: number;
   minLearningRate?: number;
   maxLearningRate?: number;
+  /** Longest `maxSeqLength` per method, and the smallest allowed. */
+  maxSeqLengthSft?: number;
+  maxSeqLengthDpo?: number;
+  minMaxSeqLength?: number;
+  /** What Together uses when `gradientAccumulationSteps` is unset. */
+  defaultGradientAccumulationSteps?: number;
+  /** Unknown (undefined) from the catalogue. */
+  supportsVision?: boolean;
+  /** LoRA target modules the model accepts (besides `all-linear`); unknown (undefined) from the catalogue. */
+  loraTargetModules?: string[];
 }
 
 export type LimitsLookup =
@@ -64,7 +74,16 @@ export function limitsFromWire(model: string, w: WireModelLimits): ModelLimits {
   if (lora) out.lora = lora;
   if (full) out.full = full;
   const set = (
-    k: "maxEpochs" | "maxEvals" | "maxCheckpoints" | "minLearningRate" | "maxLearningRate",
+    k:
+      | "maxEpochs"
+      | "maxEvals"
+      | "maxCheckpoints"
+      | "minLearningRate"
+      | "maxLearningRate"
+      | "maxSeqLengthSft"
+      | "maxSeqLengthDpo"
+      | "minMaxSeqLength"
+      | "defaultGradientAccumulationSteps",
     v: unknown,
   ) => {
     if (typeof v === "number" && Number.isFinite(v) && v > 0) out[k] = v;
@@ -74,6 +93,13 @@ export function limitsFromWire(model: string, w: WireModelLimits): ModelLimits {
   set("maxCheckpoints", w.max_num_checkpoints);
   set("minLearningRate", w.min_learning_rate);
   set("maxLearningRate", w.max_learning_rate);
+  set("maxSeqLengthSft", w.max_seq_length_sft);
+  set("maxSeqLengthDpo", w.max_seq_length_dpo);
+  set("minMaxSeqLength", w.min_max_seq_length);
+  set("defaultGradientAccumulationSteps", w.default_gradient_accumulation_steps);
+  out.supportsVision = w.supports_vision;
+  const modules = w.lora_training?.target_modules;
+  if (Array.isArray(modules) && modules.length > 0) out.loraTargetModules = [...modules];
   return out;
 }
 
@@ -96,6 +122,8 @@ export function limitsFromCatalog(model: string): ModelLimits | undefined {
   const full = typeLimitsFromCatalog(rows.find((r) => r.trainingType === "full"));
   if (lora) out.lora = lora;
   if (full) out.full = full;
+  out.maxSeqLengthSft = Math.max(...rows.map((r) => r.contextLengthSft));
+  out.maxSeqLengthDpo = Math.max(...rows.map((r) => r.contextLengthDpo));
   return out;
 }
 
@@ -205,6 +233,19 @@ export function limitsFailures(
       `set loraR to ${tl.maxRank ?? ""} or less`,
     );
   }
+  out.push(...seqLengthFailures(name, inputs, l, method));
+  if (type === "lora") out.push(...targetModuleFailures(name, obj(inputs.trainingType), l));
+  if (inputs.trainVision === true && l.supportsVision === false) {
+    out.push(
+      problem(
+        name,
+        "trainVision",
+        true,
+        `${l.model} has no vision support (${per}), so there is no vision encoder to train`,
+        "remove trainVision, or choose a vision model (one whose limits report supports_vision)",
+      ),
+    );
+  }
   const lr = num(inputs.learningRate);
   if (lr !== undefined && l.minLearningRate !== undefined && l.maxLearningRate !== undefined) {
     if (lr < l.minLearningRate || lr > l.maxLearningRate) {
@@ -221,4 +262,53 @@ export function limitsFailures(
     }
   }
   return out;
+}
+
+function seqLengthFailures(
+  name: string | undefined,
+  inputs: Inputs,
+  l: ModelLimits,
+  method: unknown,
+): CheckFailure[] {
+  const v = num(inputs.maxSeqLength);
+  if (v === undefined || (method !== "sft" && method !== "dpo")) return [];
+  const max = method === "dpo" ? l.maxSeqLengthDpo : l.maxSeqLengthSft;
+  const min = l.minMaxSeqLength ?? 1;
+  if (max === undefined || (v >= min && v <= max)) return [];
+  const range = `${min} to ${max}`;
+  return [
+    problem(
+      name,
+      "maxSeqLength",
+      v,
+      `out of range for ${l.model} ${method.toUpperCase()}, allowed ${range} tokens (per ${l.source})`,
+      `set maxSeqLength within ${range}, or leave it out for the model's maximum (${max})`,
+    ),
+  ];
+}
+
+/** `all-linear`, or comma-separated names the model-limits API lists for the model (MoE expert modules
+ *  such as `w_up` included where it lists them). */
+function targetModuleFailures(
+  name: string | undefined,
+  type: Record<string, unknown>,
+  l: ModelLimits,
+): CheckFailure[] {
+  const v = type.loraTrainableModules;
+  const allowed = l.loraTargetModules;
+  if (typeof v !== "string" || allowed === undefined) return [];
+  const names = v.split(",").map((m) => m.trim());
+  if (names.length === 1 && names[0] === "all-linear") return [];
+  const bad = names.filter((m) => !allowed.includes(m));
+  if (bad.length === 0) return [];
+  const list = bad.map((m) => JSON.stringify(m)).join(", ");
+  return [
+    problem(
+      name,
+      "trainingType.loraTrainableModules",
+      v,
+      `${list} ${bad.length === 1 ? "is not a module" : "are not modules"} ${l.model} can adapt, allowed "all-linear" or a comma-separated list of ${allowed.join(", ")} (per ${l.source})`,
+      `use only listed module names, e.g. "${allowed.slice(0, 2).join(",")}", or "all-linear"`,
+    ),
+  ];
 }

@@ -7,7 +7,7 @@ import type {
   WireTrainingMethod,
   WireTrainingType,
 } from "../../client";
-import { DEFAULT_LR_SCHEDULER, type FineTuneJobInputs } from "./schema";
+import { DEFAULT_LR_SCHEDULER, DEFAULT_TRAINING_TYPE, type FineTuneJobInputs } from "./schema";
 
 /** LoRA rank when neither the program nor the model-limits API gives one: the smallest maximum Together lists. */
 export const FALLBACK_LORA_RANK = 8;
@@ -46,11 +46,10 @@ export function trainingMethodBody(m: FineTuneJobInputs["trainingMethod"]): Wire
   };
 }
 
+type TrainingType = NonNullable<FineTuneJobInputs["trainingType"]>;
+
 /** `maxRank`: the model's maximum LoRA rank when known (Together's clients default the rank to it). */
-export function trainingTypeBody(
-  t: FineTuneJobInputs["trainingType"],
-  maxRank: number | undefined,
-): WireTrainingType {
+export function trainingTypeBody(t: TrainingType, maxRank: number | undefined): WireTrainingType {
   if (t.type === "full") return { type: "Full" };
   const rank = t.loraR ?? maxRank ?? FALLBACK_LORA_RANK;
   return {
@@ -58,6 +57,26 @@ export function trainingTypeBody(
     lora_r: rank,
     lora_alpha: t.loraAlpha ?? rank * 2,
     ...defined({ lora_dropout: t.loraDropout, lora_trainable_modules: t.loraTrainableModules }),
+  };
+}
+
+/**
+ * The job's training type on the wire. A continuation (fromCheckpoint) that names none sends none: Together then
+ * keeps the parent's type and rank, where any value sent would override them (a LoRA rank-8 default sent for a
+ * Full parent, say).
+ */
+function trainingTypeFor(i: FineTuneJobInputs, maxRank: number | undefined): WireTrainingType | undefined {
+  if (i.trainingType !== undefined) return trainingTypeBody(i.trainingType, maxRank);
+  return i.fromCheckpoint !== undefined ? undefined : trainingTypeBody(DEFAULT_TRAINING_TYPE, maxRank);
+}
+
+/** The early-stopping wire fields: `early_stopping_enabled` plus the three settings given. */
+function earlyStoppingBody(e: FineTuneJobInputs["earlyStopping"]): Partial<WireFineTuneCreate> {
+  if (e === undefined) return {};
+  return {
+    early_stopping_enabled: true,
+    early_stopping_patience: e.patience,
+    ...defined({ early_stopping_min_delta: e.minDelta, early_stopping_warmup_evals: e.warmupEvals }),
   };
 }
 
@@ -86,6 +105,10 @@ export function createBody(i: FineTuneJobInputs, maxRank?: number): WireFineTune
     ...defined({
       random_seed: i.randomSeed,
       suffix: i.suffix,
+      packing: i.packing,
+      max_seq_length: i.maxSeqLength,
+      gradient_accumulation_steps: i.gradientAccumulationSteps,
+      multimodal_params: i.trainVision === undefined ? undefined : { train_vision: i.trainVision },
       wandb_api_key: w?.apiKey,
       wandb_key: w?.apiKey,
       wandb_base_url: w?.baseUrl,
@@ -93,8 +116,9 @@ export function createBody(i: FineTuneJobInputs, maxRank?: number): WireFineTune
       wandb_name: w?.name,
       wandb_entity: w?.entity,
     }),
+    ...earlyStoppingBody(i.earlyStopping),
     training_method: trainingMethodBody(i.trainingMethod),
-    training_type: trainingTypeBody(i.trainingType, maxRank),
+    ...defined({ training_type: trainingTypeFor(i, maxRank) }),
   };
 }
 
@@ -114,6 +138,6 @@ export function estimateBody(i: FineTuneJobInputs): WireEstimatePriceRequest {
     n_evals: i.nEvals,
     training_method: trainingMethodBody(i.trainingMethod),
     // The rank does not change the price; Together's own client sends placeholder LoRA values too.
-    training_type: trainingTypeBody(i.trainingType, undefined),
+    ...defined({ training_type: trainingTypeFor(i, undefined) }),
   };
 }

@@ -146,6 +146,41 @@ const RANGES: RangeRule[] = [
     fix: "set loraDropout to a probability in [0, 1), such as 0 (the default)",
   },
   {
+    path: "maxSeqLength",
+    get: at("maxSeqLength"),
+    ok: (n) => n >= 1,
+    allowed: "1 or more (and within the model's limits)",
+    fix: "set maxSeqLength to the longest training sequence in tokens, or leave it out for the model's maximum",
+  },
+  {
+    path: "gradientAccumulationSteps",
+    get: at("gradientAccumulationSteps"),
+    ok: (n) => n >= 1,
+    allowed: "1 or more",
+    fix: "set gradientAccumulationSteps to a positive number of steps, or leave it out for the model's default",
+  },
+  {
+    path: "earlyStopping.patience",
+    get: at("earlyStopping", "patience"),
+    ok: (n) => n >= 1,
+    allowed: "1 or more",
+    fix: "set patience to how many evaluations in a row may show no improvement before training stops, such as 2",
+  },
+  {
+    path: "earlyStopping.minDelta",
+    get: at("earlyStopping", "minDelta"),
+    ok: (n) => n >= 0,
+    allowed: "0 or more",
+    fix: "set minDelta to the smallest drop of the validation loss that counts as an improvement, such as 0.001",
+  },
+  {
+    path: "earlyStopping.warmupEvals",
+    get: at("earlyStopping", "warmupEvals"),
+    ok: (n) => n >= 0,
+    allowed: "0 or more",
+    fix: "set warmupEvals to 0 (no warm-up) or the number of first evaluations to leave out, such as 1 (the default)",
+  },
+  {
     path: "timeoutMinutes",
     get: at("timeoutMinutes"),
     ok: (n) => n > 0,
@@ -310,12 +345,53 @@ function evalFailures(name: string | undefined, i: Inputs): CheckFailure[] {
   return [];
 }
 
+/** Together's own default for `early_stopping_warmup_evals`. */
+export const DEFAULT_WARMUP_EVALS = 1;
+
+/** Early stopping measures the validation loss: it needs a validation file and enough evaluations to see a plateau
+ *  (Together: n_evals >= patience + warmup_evals + 1). */
+function earlyStoppingFailures(name: string | undefined, i: Inputs): CheckFailure[] {
+  const e = nested(i.earlyStopping);
+  if (!e) return [];
+  const out: CheckFailure[] = [];
+  if (!present(i.validationFile)) {
+    out.push(
+      problem(
+        name,
+        "earlyStopping",
+        e,
+        "early stopping watches the validation loss, but validationFile is not set",
+        "set validationFile to an uploaded validation file (and nEvals above 0), or remove earlyStopping",
+      ),
+    );
+  }
+  const patience = knownNumber(e.patience);
+  const warmup = e.warmupEvals === undefined ? DEFAULT_WARMUP_EVALS : knownNumber(e.warmupEvals);
+  const nEvals = knownNumber(i.nEvals);
+  if (patience === undefined || warmup === undefined || nEvals === undefined) return out;
+  if (patience < 1 || warmup < 0) return out;
+  const least = patience + warmup + 1;
+  if (nEvals < least) {
+    out.push(
+      problem(
+        name,
+        "nEvals",
+        nEvals,
+        `too few evaluations for earlyStopping (patience ${patience}, warmupEvals ${warmup}), allowed at least ${least} (patience + warmupEvals + 1)`,
+        `set nEvals to ${least} or more, or lower earlyStopping.patience or earlyStopping.warmupEvals`,
+      ),
+    );
+  }
+  return out;
+}
+
 /** Every rule that needs no API: ranges, suffix, and the combinations Together's clients refuse. */
 export function crossFieldFailures(name: string | undefined, inputs: Inputs): CheckFailure[] {
   return [
     ...sourceFailures(name, inputs),
     ...methodFailures(name, inputs),
     ...evalFailures(name, inputs),
+    ...earlyStoppingFailures(name, inputs),
     ...rangeFailures(name, inputs),
     ...suffixFailures(name, inputs),
   ];

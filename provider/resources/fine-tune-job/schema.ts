@@ -37,6 +37,12 @@ const loraType = z.strictObject({
 });
 const fullType = z.strictObject({ type: z.literal("full") });
 
+const earlyStopping = z.strictObject({
+  patience: z.number().int(),
+  minDelta: z.number().optional(),
+  warmupEvals: z.number().int().optional(),
+});
+
 const wandb = z.strictObject({
   apiKey: z.string(),
   baseUrl: z.string().optional(),
@@ -44,6 +50,9 @@ const wandb = z.strictObject({
   name: z.string().optional(),
   entity: z.string().optional(),
 });
+
+/** The training type of a job that starts from a base model and names none (Together's own default). */
+export const DEFAULT_TRAINING_TYPE = { type: "lora" } as const;
 
 /** Scheduler the official SDKs send when none is given (the spec's `none` default is not a valid value). */
 export const DEFAULT_LR_SCHEDULER = { type: "cosine", minLrRatio: 0, numCycles: 0.5 } as const;
@@ -90,6 +99,11 @@ export const fineTuneJobInputs = z.strictObject({
   weightDecay: z.number().default(0),
   randomSeed: z.number().int().optional(),
   suffix: z.string().optional(),
+  packing: z.boolean().optional(),
+  maxSeqLength: z.number().int().optional(),
+  gradientAccumulationSteps: z.number().int().optional(),
+  trainVision: z.boolean().optional(),
+  earlyStopping: earlyStopping.optional(),
   wandb: wandb.optional(),
   trainingMethod: z
     .discriminatedUnion("method", [sftMethod, dpoMethod], {
@@ -97,12 +111,14 @@ export const fineTuneJobInputs = z.strictObject({
         'is not a training method, allowed "sft" or "dpo". Fix: set trainingMethod.method to "sft" (supervised) or "dpo" (preference data)',
     })
     .default({ method: "sft" }),
+  // No zod default: a continuation (fromCheckpoint) without one inherits its parent's type, so check() fills
+  // DEFAULT_TRAINING_TYPE only for a job that starts from a base model.
   trainingType: z
     .discriminatedUnion("type", [loraType, fullType], {
       error:
         'is not a training type, allowed "lora" or "full". Fix: set trainingType.type to "lora" or "full"',
     })
-    .default({ type: "lora" }),
+    .optional(),
   waitFor: z.enum(["none", "running", "completed"]).default("completed"),
   timeoutMinutes: z.number().default(1440),
   maxPriceUsd: z.number().optional(),
@@ -167,6 +183,11 @@ export const diffTable: DiffTable = {
   weightDecay: "replace",
   randomSeed: "replace",
   suffix: "replace",
+  packing: "replace",
+  maxSeqLength: "replace",
+  gradientAccumulationSteps: "replace",
+  trainVision: "replace",
+  earlyStopping: "replace",
   wandb: "replace",
   trainingMethod: "replace",
   trainingType: "replace",

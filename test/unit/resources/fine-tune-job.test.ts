@@ -129,9 +129,10 @@ describe("request bodies", () => {
     expect(createBody(parse()).training_type).toEqual({ type: "Lora", lora_r: 8, lora_alpha: 16 });
   });
 
-  test("a checkpoint start sends no model; the estimate body carries only what prices the job", () => {
+  test("a checkpoint start sends no model and no training type; the estimate body carries only what prices the job", () => {
     const i = parse({ model: undefined, fromCheckpoint: "ft-1:10", hfApiToken: "t" });
     expect(createBody(i)).not.toHaveProperty("model");
+    expect(createBody(i)).not.toHaveProperty("training_type");
     expect(createBody(i).from_checkpoint).toBe("ft-1:10");
     expect(estimateBody(i)).toEqual({
       training_file: "file-1",
@@ -139,7 +140,6 @@ describe("request bodies", () => {
       n_epochs: 1,
       n_evals: 0,
       training_method: { method: "sft", train_on_inputs: "auto" },
-      training_type: { type: "Lora", lora_r: 8, lora_alpha: 16 },
     });
   });
 });
