@@ -54,6 +54,7 @@ export async function runEmulatorCommand(
       `API key: ${emu.apiKey}`,
       `Time scale: ${timeScale}x`,
       `State: ${emu.baseUrl.replace(/\/v1$/, "")}/_emulator/state`,
+      `Requests received (secrets redacted): ${emu.baseUrl.replace(/\/v1$/, "")}/_emulator/requests`,
       `Use it: TOGETHER_BASE_URL=${emu.baseUrl} TOGETHER_API_KEY=${emu.apiKey}`,
       "Press Ctrl+C to stop.",
       "",

@@ -17,6 +17,7 @@ import { fileRoutes, fileView } from "./routes/files";
 import { endpointRoutes, endpointView } from "./routes/endpoints";
 import { fineTuneRoutes } from "./routes/fine-tunes";
 import type { Runtime } from "./runtime";
+import { filterLog } from "./request-log";
 import { createHandler } from "./server";
 import { EmulatorStore } from "./store";
 import type {
@@ -37,6 +38,7 @@ export type {
   RequestRecord,
 } from "./types";
 export { EmulatorStore } from "./store";
+export { readRequestLog, type RequestLogEntry, type RequestLogFilter } from "./request-log";
 export type { FileRecord, JobRecord, EndpointRecord } from "./store";
 export { UPLOAD_PREFIX } from "./routes/files";
 
@@ -102,8 +104,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     };
   };
 
-  const control = (p: string, method: string): Reply | undefined => {
-    if (p !== "/_emulator/state" || method !== "GET") return undefined;
+  const control = (url: URL, method: string): Reply | undefined => {
+    if (method !== "GET") return undefined;
+    if (url.pathname === "/_emulator/requests") {
+      const filter = {
+        ...(url.searchParams.has("method") ? { method: url.searchParams.get("method")! } : {}),
+        ...(url.searchParams.has("path") ? { path: url.searchParams.get("path")! } : {}),
+      };
+      return json({ object: "list", data: filterLog(requests, filter) });
+    }
+    if (url.pathname !== "/_emulator/state") return undefined;
     const now = clock.now();
     return json({
       summary: summary(),

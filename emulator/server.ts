@@ -25,8 +25,8 @@ export interface ServerDeps {
   faults: FaultInjector;
   requests: RequestRecord[];
   apiKey: string;
-  /** Unauthenticated, unlogged, never faulted: the `/_emulator/` control surface. */
-  control(path: string, method: string): Reply | undefined;
+  /** Unauthenticated, unlogged, never faulted: the `/_emulator/` control surface (state, request log). */
+  control(url: URL, method: string): Reply | undefined;
 }
 
 const MID_BODY_BYTES = 1;
@@ -53,7 +53,7 @@ async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.Ser
   const method = (req.method ?? "GET").toUpperCase();
   const path = url.pathname;
 
-  const control = path.startsWith("/_emulator/") ? deps.control(path, method) : undefined;
+  const control = path.startsWith("/_emulator/") ? deps.control(url, method) : undefined;
   if (control) {
     req.resume();
     writeReply(res, control);

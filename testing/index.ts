@@ -7,6 +7,10 @@
 //   await stack.destroy();
 //   await stack.close();
 //
+// What the stack sent is in `up.requests` (or `stack.emulator.requests`); against an emulator in another process
+// (`pulumi-together emulator` under the real CLI) `readRequestLog(baseUrl, { method: "POST", path: "/v1/fine-tunes" })`
+// reads it over `GET /_emulator/requests`. Credentials are redacted in both.
+//
 // The program runs under Pulumi's mocks in this process and every TrainingFile / FineTuneJob /
 // DedicatedEndpoint goes to the real dynamic-provider process (the one `pulumi up` starts), which calls the
 // in-process Together API emulator. The engine's part (Check, Diff, create / update / replace / delete,
@@ -26,11 +30,14 @@ import { LifecycleHarness, type HarnessState, type RunResult } from "./harness";
 
 export { HarnessRunError, type HarnessState, type Op, type RunResult, type StateEntry } from "./harness";
 export {
+  readRequestLog,
   startEmulator,
   type Emulator,
   type EmulatorOptions,
   type EmulatorSummary,
   type FaultRule,
+  type RequestLogEntry,
+  type RequestLogFilter,
   type RequestRecord,
 } from "../emulator";
 

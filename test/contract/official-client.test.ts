@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator, type Emulator } from "../../emulator";
+import { readRequestLog, startEmulator, type Emulator } from "../../emulator";
 
 // The client's upload helper reads TOGETHER_API_BASE_URL once, when the module loads; it is required
 // after the emulator is listening.
@@ -115,6 +115,71 @@ describe("official together-ai client against the emulator", () => {
     await expect(client.fineTuning.create({ training_file: id, model: "nope/nope" })).rejects.toMatchObject({
       status: 400,
     });
+  });
+
+  it("creates a job with every option of today's create params, reads it back, and the request log shows them", async () => {
+    const { id: train } = await uploadWithClient(40);
+    const { id: val } = await uploadWithClient(8);
+    await emu.idle();
+    emu.clock.advance(10_000);
+    const since = emu.requests.length;
+    // Every FineTuningCreateParams field together-ai 0.52 has for the options of issue #14.
+    const params = {
+      training_file: train,
+      validation_file: val,
+      model: "google/gemma-3-4b-it",
+      n_evals: 8,
+      packing: false,
+      max_seq_length: 2048,
+      gradient_accumulation_steps: 2,
+      multimodal_params: { train_vision: true },
+      early_stopping_enabled: true,
+      early_stopping_patience: 2,
+      early_stopping_min_delta: 0.05,
+      early_stopping_warmup_evals: 1,
+      hf_api_token: "hf-secret-value",
+      training_type: { type: "Lora", lora_r: 8, lora_alpha: 16, lora_trainable_modules: "q_proj,v_proj" },
+    };
+    const job = await client.fineTuning.create(params);
+    expect(job).toMatchObject({ packing: false, max_seq_length: 2048 });
+    const moe = await client.fineTuning.create({
+      training_file: train,
+      model: "Qwen/Qwen3-30B-A3B",
+      training_type: {
+        type: "Lora",
+        lora_r: 8,
+        lora_alpha: 16,
+        lora_trainable_modules: "q_proj,w_up,w_gate,w_down",
+      },
+    });
+    expect(moe.training_type).toMatchObject({ lora_trainable_modules: "q_proj,w_up,w_gate,w_down" });
+
+    emu.clock.advance(24 * 3_600_000);
+    const got = await client.fineTuning.retrieve(job.id);
+    expect(got).toMatchObject({
+      status: "completed",
+      multimodal_params: { train_vision: true },
+      early_stopped: true,
+      early_stopping_best_step: expect.any(Number),
+      early_stopping_best_metric: expect.any(Number),
+    });
+    expect(got.steps_completed).toBeLessThan(got.total_steps);
+    const events = await client.fineTuning.listEvents(job.id);
+    expect(events.data.find((e: { type: string }) => e.type === "early_stopped")).toMatchObject({
+      early_stopping_best_step: got.early_stopping_best_step,
+    });
+
+    // The log over HTTP, as a user of `pulumi-together emulator` reads it: this test's two creates come last.
+    const log = (await readRequestLog(emu.baseUrl, { method: "post", path: "/v1/fine-tunes" })).slice(-2);
+    expect(log.map((r) => r.requestId)).toEqual(
+      emu.requests
+        .slice(since)
+        .filter((r) => r.method === "POST" && r.path === "/v1/fine-tunes")
+        .map((r) => r.requestId),
+    );
+    expect(log[0]).toMatchObject({ method: "POST", path: "/v1/fine-tunes", status: 200 });
+    expect(log[0]!.body).toEqual({ ...params, hf_api_token: "***" });
+    expect(JSON.stringify(await readRequestLog(emu.baseUrl))).not.toContain("hf-secret-value");
   });
 
   it("creates, retrieves, updates and deletes an endpoint, and lists hardware", async () => {
