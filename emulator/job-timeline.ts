@@ -1,5 +1,6 @@
 // A fine-tune job's state, progress, events and checkpoints as pure functions of its schedule and the
 // emulated time, so no per-job timers exist and clock.advance() moves every job at once.
+import { createHash } from "node:crypto";
 import { OWNER } from "./catalog";
 import type { JobRecord, JobSchedule } from "./store";
 import type { JobDurations } from "./types";
@@ -114,6 +115,26 @@ export interface Checkpoint {
   step: number;
   type: string;
   path: string;
+}
+
+/** A stable registry id for one of the job's artifacts (`ml_…` objects, `rv_…` revisions). */
+function registryId(prefix: "ml" | "rv", job: JobRecord, artifact: string): string {
+  return `${prefix}_${createHash("sha256").update(`${job.id}/${artifact}`).digest("hex").slice(0, 24)}`;
+}
+
+export interface RegistryObject {
+  id: string;
+  name: string;
+  revisionId: string;
+}
+
+/** The model registry object of a checkpoint artifact: `<project>/<model name>`, the adapter's with `-adapter`. */
+export function registryObject(job: JobRecord, c: Checkpoint): RegistryObject {
+  const final = c.type !== "Intermediate";
+  const adapter = c.type === "Final Adapter";
+  const artifact = final ? (adapter ? "adapter" : "model") : `step-${c.step}`;
+  const name = final ? `${job.outputName}${adapter ? "-adapter" : ""}` : `${job.outputName}-step-${c.step}`;
+  return { id: registryId("ml", job, artifact), name, revisionId: registryId("rv", job, artifact) };
 }
 
 /** The final artifacts: a Full job's model; a LoRA job's merged model and adapter, or its adapter only. */
@@ -348,6 +369,17 @@ export function jobView(job: JobRecord, now: number, full: boolean): Record<stri
     view.started_at = iso(job.schedule.runningAt);
     view.token_count = totalTokens(job);
     view.total_price = priceNano(job, now);
+  }
+  // The registry ids of the final model and adapter exist once the job has completed.
+  if (status === "completed") {
+    for (const c of checkpoints(job, now)) {
+      if (c.type === "Intermediate") continue;
+      const o = registryObject(job, c);
+      const key = c.type === "Final Adapter" ? "adapter" : "model";
+      view[`${key}_object_id`] = o.id;
+      view[`${key}_object_name`] = o.name;
+      view[`${key}_object_revision_id`] = o.revisionId;
+    }
   }
   // The early-stopping outcome is known once training has ended.
   if (job.earlyStopping && Math.min(now, haltAt(job)) >= job.schedule.compressingAt) {

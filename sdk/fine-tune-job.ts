@@ -232,6 +232,21 @@ function secretWandb(w: pulumi.Input<FineTuneWandbArgs>): pulumi.Input<FineTuneW
   return { ...w, apiKey: pulumi.secret(w.apiKey) };
 }
 
+/** A checkpoint of a FineTuneJob, as its `checkpoints` output lists it. */
+export interface FineTuneCheckpoint {
+  /** Training step the checkpoint was saved at (an early-stopped job's final artifacts carry its best step). */
+  step: number;
+  /** Together's label: `Intermediate`, `Final`, `Final Merged` or `Final Adapter`. */
+  type: string;
+  /** The value of `fromCheckpoint` that continues training from it: `<job id>:<step>`. */
+  fromCheckpoint: string;
+  /** `model` or `adapter`, where Together reports it. */
+  artifact?: string;
+  /** Model registry id (`ml_…`) and name of the checkpoint's weights, where Together reports them. */
+  objectId?: string;
+  objectName?: string;
+}
+
 /**
  * A Together fine-tuning job: started exactly once, priced before anything is spent (preview logs
  * Together's estimate and fails above `maxPriceUsd`), waited on per `waitFor`, cancelled on destroy.
@@ -266,6 +281,28 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
   declare readonly wandbUrl: pulumi.Output<string | undefined>;
   /** When Together created the job, ISO-8601. */
   declare readonly createdAt: pulumi.Output<string>;
+  /** The job's checkpoints by step: read when `up` sees the job complete and on every `pulumi refresh`. Chain
+   *  a second job from one with `fromCheckpoint: job.checkpoints.apply((c) => c![0]!.fromCheckpoint)`. */
+  declare readonly checkpoints: pulumi.Output<FineTuneCheckpoint[] | undefined>;
+  /** Model registry id (`ml_…`) of the trained model, once completed (Full jobs, and LoRA jobs that also get a
+   *  merged model): what the newer endpoints API deploys. */
+  declare readonly modelObjectId: pulumi.Output<string | undefined>;
+  /** Model registry name of the trained model, `<project>/<model name>`. */
+  declare readonly modelObjectName: pulumi.Output<string | undefined>;
+  /** Model registry revision (`rv_…`) of the trained model. */
+  declare readonly modelObjectRevisionId: pulumi.Output<string | undefined>;
+  /** Model registry id of a LoRA job's adapter, once completed. */
+  declare readonly adapterObjectId: pulumi.Output<string | undefined>;
+  /** Model registry name of a LoRA job's adapter, `<project>/<model name>-adapter`. */
+  declare readonly adapterObjectName: pulumi.Output<string | undefined>;
+  /** Model registry revision of a LoRA job's adapter. */
+  declare readonly adapterObjectRevisionId: pulumi.Output<string | undefined>;
+  /** With `earlyStopping`, once training has ended: whether it stopped early (`stepsCompleted` then says where). */
+  declare readonly earlyStopped: pulumi.Output<boolean | undefined>;
+  /** The step of the early-stopping artifact (the best evaluation's; the halt step when no best metric). */
+  declare readonly earlyStoppingBestStep: pulumi.Output<number | undefined>;
+  /** The best validation loss seen, where Together reports one. */
+  declare readonly earlyStoppingBestMetric: pulumi.Output<number | undefined>;
   declare readonly trainingFile: pulumi.Output<string>;
   declare readonly validationFile: pulumi.Output<string | undefined>;
   declare readonly model: pulumi.Output<string | undefined>;
@@ -333,6 +370,16 @@ export class FineTuneJob extends pulumi.dynamic.Resource {
         totalSteps: undefined,
         wandbUrl: undefined,
         createdAt: undefined,
+        checkpoints: undefined,
+        modelObjectId: undefined,
+        modelObjectName: undefined,
+        modelObjectRevisionId: undefined,
+        adapterObjectId: undefined,
+        adapterObjectName: undefined,
+        adapterObjectRevisionId: undefined,
+        earlyStopped: undefined,
+        earlyStoppingBestStep: undefined,
+        earlyStoppingBestMetric: undefined,
         schemaVersion: undefined,
         model: undefined,
         fromCheckpoint: undefined,

@@ -22,6 +22,8 @@ import {
   jobEvents,
   jobStatus,
   jobView,
+  registryObject,
+  type RegistryObject,
 } from "../job-timeline";
 import type { Route, RouteContext } from "../runtime";
 import type { EarlyStop, JobRecord } from "../store";
@@ -58,6 +60,12 @@ function earlyStop(spec: JobSpec, steps: number): EarlyStop | undefined {
     bestMetric: validationLoss(at.bestEval),
   };
 }
+
+const objectFields = (o: RegistryObject) => ({
+  object_id: o.id,
+  object_name: o.name,
+  object_revision_id: o.revisionId,
+});
 
 function createJob(ctx: RouteContext): JobRecord {
   const spec = validateCreate(ctx.body, ctx.rt.store, ctx.now);
@@ -262,6 +270,7 @@ export function fineTuneRoutes(): Route[] {
           path: c.path,
           checkpoint_type: c.type,
           checkpoint: c.type === "Final Adapter" ? "adapter" : "model",
+          ...objectFields(registryObject(job, c)),
         }));
         return json({ object: "list", data });
       },

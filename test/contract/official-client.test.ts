@@ -164,6 +164,25 @@ describe("official together-ai client against the emulator", () => {
       early_stopping_best_metric: expect.any(Number),
     });
     expect(got.steps_completed).toBeLessThan(got.total_steps);
+    // The registry ids the newer endpoints API deploys, on the job and on each final checkpoint.
+    expect(got).toMatchObject({
+      model_object_id: expect.stringMatching(/^ml_/),
+      model_object_name: got.model_output_name,
+      adapter_object_id: expect.stringMatching(/^ml_/),
+      adapter_object_name: `${got.model_output_name}-adapter`,
+    });
+    const checkpoints = await client.fineTuning.listCheckpoints(job.id);
+    expect(
+      checkpoints.data.filter((c: { checkpoint_type: string }) => c.checkpoint_type !== "Intermediate"),
+    ).toEqual([
+      expect.objectContaining({
+        step: got.early_stopping_best_step,
+        checkpoint: "model",
+        object_id: got.model_object_id,
+        object_revision_id: got.model_object_revision_id,
+      }),
+      expect.objectContaining({ checkpoint: "adapter", object_name: got.adapter_object_name }),
+    ]);
     const events = await client.fineTuning.listEvents(job.id);
     expect(events.data.find((e: { type: string }) => e.type === "early_stopped")).toMatchObject({
       early_stopping_best_step: got.early_stopping_best_step,

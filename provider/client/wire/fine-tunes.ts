@@ -90,6 +90,8 @@ export const WireFineTuneEventSchema = z.looseObject({
   model_path: opt(z.string()),
   training_offset: opt(z.number()),
   hash: opt(z.string()),
+  early_stopping_best_metric_value: opt(z.number()),
+  early_stopping_best_step: opt(z.number()),
 });
 export type WireFineTuneEvent = z.output<typeof WireFineTuneEventSchema>;
 
@@ -143,6 +145,18 @@ export const WireFineTuneSchema = z.looseObject({
   lr_scheduler: opt(z.looseObject({ lr_scheduler_type: z.string() })),
   progress: opt(z.looseObject({ estimate_available: opt(z.boolean()), seconds_remaining: opt(z.number()) })),
   events: opt(z.array(WireFineTuneEventSchema)),
+  /** Model registry ids of the final model (`ml_…`, `<project>/<name>`, `rv_…`), together-ai 0.52. */
+  model_object_id: opt(z.string()),
+  model_object_name: opt(z.string()),
+  model_object_revision_id: opt(z.string()),
+  /** The same for a LoRA job's final adapter. */
+  adapter_object_id: opt(z.string()),
+  adapter_object_name: opt(z.string()),
+  adapter_object_revision_id: opt(z.string()),
+  early_stopped: opt(z.boolean()),
+  /** Null when no improving evaluation was recorded; then the best step is the halt step. */
+  early_stopping_best_metric: opt(z.number()),
+  early_stopping_best_step: opt(z.number()),
 });
 export type WireFineTune = z.output<typeof WireFineTuneSchema>;
 export const WireFineTuneListSchema = listOf(WireFineTuneSchema);
@@ -153,7 +167,11 @@ export const WireFineTuneCheckpointSchema = z.looseObject({
   created_at: z.string(),
   path: z.string(),
   checkpoint_type: z.string(),
+  /** `model` or `adapter`. */
   checkpoint: opt(z.string()),
+  object_id: opt(z.string()),
+  object_name: opt(z.string()),
+  object_revision_id: opt(z.string()),
 });
 export type WireFineTuneCheckpoint = z.output<typeof WireFineTuneCheckpointSchema>;
 export const WireFineTuneCheckpointListSchema = listOf(WireFineTuneCheckpointSchema);

@@ -27,6 +27,7 @@ import { estimateLine, estimatePrice, gateRefusal, type PriceEstimate } from "./
 import { deprecationWarning } from "./deprecation";
 import { isFailedStatus, isTerminalStatus, satisfies } from "./job-status";
 import { awaitJob, describeJob } from "./job-wait";
+import { mayHaveCheckpoints, readCheckpoints } from "./artifacts";
 import { limitsFailures, lookUpLimits } from "./limits";
 import { usd } from "../../shared/usd";
 import { nameOf, subject } from "./messages";
@@ -295,7 +296,9 @@ async function settle(
   try {
     const outcome = await awaitJob(ctx, name, job, i.waitFor, i.timeoutMinutes);
     last = outcome.job;
-    const outs = jobOutputs(i, outcome.job, estimate);
+    const checkpoints =
+      outcome.job.status === "completed" ? await readCheckpoints(ctx, name, outcome.job) : undefined;
+    const outs = jobOutputs(i, outcome.job, estimate, checkpoints);
     if (outcome.kind === "done") return outs;
     throw new PartialFailureError(job.id, outs, [outcome.message]);
   } catch (e) {
@@ -465,7 +468,8 @@ export const lifecycle: ResourceLifecycle = {
       if (isNotFound(e)) return { id: "" };
       throw e;
     }
-    return { id, props: jobOutputs(props, job, props.estimatedPriceUsd) };
+    const checkpoints = mayHaveCheckpoints(job) ? await readCheckpoints(ctx, nameOf(props), job) : undefined;
+    return { id, props: jobOutputs(props, job, props.estimatedPriceUsd, checkpoints) };
   },
 
   async update(id, olds, news, ctx) {

@@ -1,6 +1,6 @@
 // State written by create/update/read: the inputs minus credentials, plus what Together reports about the job.
 // Never the events list (unbounded, and may quote the request); never hfApiToken or wandb.apiKey.
-import type { WireFineTune } from "../../client";
+import type { WireFineTune, WireFineTuneCheckpoint } from "../../client";
 import { SCHEMA_VERSION } from "../../shared/partial-failure";
 
 const NANO_DOLLARS_PER_USD = 1e9;
@@ -55,7 +55,46 @@ export function jobFields(job: WireFineTune): Record<string, unknown> {
   setIf(out, "totalSteps", job.total_steps);
   setIf(out, "wandbUrl", job.wandb_url);
   setIf(out, "createdAt", job.created_at);
+  setIf(out, "modelObjectId", job.model_object_id);
+  setIf(out, "modelObjectName", job.model_object_name);
+  setIf(out, "modelObjectRevisionId", job.model_object_revision_id);
+  setIf(out, "adapterObjectId", job.adapter_object_id);
+  setIf(out, "adapterObjectName", job.adapter_object_name);
+  setIf(out, "adapterObjectRevisionId", job.adapter_object_revision_id);
+  setIf(out, "earlyStopped", job.early_stopped);
+  setIf(out, "earlyStoppingBestStep", job.early_stopping_best_step);
+  setIf(out, "earlyStoppingBestMetric", job.early_stopping_best_metric);
   return out;
+}
+
+/** A checkpoint as the FineTuneJob outputs it: what a second job needs to continue from it. */
+export interface CheckpointOutput {
+  step: number;
+  /** Together's label: `Intermediate`, `Final`, `Final Merged`, `Final Adapter`. */
+  type: string;
+  /** The `fromCheckpoint` value that continues from this checkpoint: `<job id>:<step>`. */
+  fromCheckpoint: string;
+  /** `model` or `adapter`, where Together says. */
+  artifact?: string;
+  /** Model registry id and name of the checkpoint's weights, where Together reports them. */
+  objectId?: string;
+  objectName?: string;
+}
+
+export function checkpointOutputs(jobId: string, list: WireFineTuneCheckpoint[]): CheckpointOutput[] {
+  return [...list]
+    .sort((a, b) => a.step - b.step)
+    .map((c) => {
+      const out: Record<string, unknown> = {
+        step: c.step,
+        type: c.checkpoint_type,
+        fromCheckpoint: `${jobId}:${c.step}`,
+      };
+      setIf(out, "artifact", c.checkpoint);
+      setIf(out, "objectId", c.object_id);
+      setIf(out, "objectName", c.object_name);
+      return out as unknown as CheckpointOutput;
+    });
 }
 
 const COMPUTED = [
@@ -69,17 +108,33 @@ const COMPUTED = [
   "totalSteps",
   "wandbUrl",
   "createdAt",
+  "modelObjectId",
+  "modelObjectName",
+  "modelObjectRevisionId",
+  "adapterObjectId",
+  "adapterObjectName",
+  "adapterObjectRevisionId",
+  "earlyStopped",
+  "earlyStoppingBestStep",
+  "earlyStoppingBestMetric",
   "schemaVersion",
 ];
 
-/** Full outputs. `inputs` may be earlier outputs (read): their computed fields are replaced by the job's. */
+/**
+ * Full outputs. `inputs` may be earlier outputs (read): their computed fields are replaced by the job's.
+ * `checkpoints`: the job's list when it was read this time; otherwise earlier outputs keep theirs, unless they
+ * belong to another job (a restart was followed).
+ */
 export function jobOutputs(
   inputs: Record<string, unknown>,
   job: WireFineTune,
   estimatedPriceUsd: unknown,
+  checkpoints?: WireFineTuneCheckpoint[],
 ): Record<string, unknown> {
   const echoed = echoInputs(inputs);
   for (const k of COMPUTED) delete echoed[k];
+  if (checkpoints !== undefined) echoed.checkpoints = checkpointOutputs(job.id, checkpoints);
+  else if (inputs.jobId !== job.id) delete echoed.checkpoints;
   const out: Record<string, unknown> = { ...echoed, ...jobFields(job), schemaVersion: SCHEMA_VERSION };
   // After create every estimate is Together's own (the create gate asks it again); a local one lives in preview only.
   if (typeof estimatedPriceUsd === "number") {

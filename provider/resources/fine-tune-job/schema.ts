@@ -2,6 +2,7 @@
 // Zod checks shapes and types only; ranges and cross-field rules live in rules.ts so every message is ours.
 import { z } from "zod";
 import type { DiffTable } from "../../shared/diff";
+import type { CheckpointOutput } from "./outputs";
 
 export const KIND = "FineTuneJob";
 
@@ -156,6 +157,19 @@ export interface FineTuneJobComputed {
   totalSteps?: number;
   wandbUrl?: string;
   createdAt?: string;
+  /** Read at completion and on refresh. */
+  checkpoints?: CheckpointOutput[];
+  /** Model registry ids of the final model and, for LoRA, its adapter, once completed. */
+  modelObjectId?: string;
+  modelObjectName?: string;
+  modelObjectRevisionId?: string;
+  adapterObjectId?: string;
+  adapterObjectName?: string;
+  adapterObjectRevisionId?: string;
+  /** With earlyStopping, once training has ended. */
+  earlyStopped?: boolean;
+  earlyStoppingBestStep?: number;
+  earlyStoppingBestMetric?: number;
   schemaVersion: number;
 }
 
