@@ -17,7 +17,9 @@ import {
 } from "./config";
 import { isResourceKind, lifecycles, RESOURCE_KINDS } from "./resources";
 import { REPLACE_ON_CHANGES_KEY } from "./shared/diff";
+import { noteHeld, noteInState } from "./shared/deployment-memory";
 import { watchEngine } from "./shared/engine-watch";
+import { ownerOf } from "./shared/owner";
 import { createProviderLog } from "./shared/log";
 import { processSecrets } from "./shared/redact";
 import { newerStateProblem } from "./shared/state-version";
@@ -57,6 +59,7 @@ export async function dispatch(kind: string, method: Method, ...args: unknown[])
       if (problem !== undefined) throw new Error(problem);
     }
     const ctx = providerContext();
+    remember(kind, method, args);
     try {
       return withoutUndefined(await invoke(lifecycle, method, args.map(withoutProviderKey), ctx));
     } catch (err) {
@@ -98,6 +101,16 @@ function asOneLine(err: Error): Error {
   err.stack = err.message;
   err.toString = () => "pulumi-together";
   return err;
+}
+
+/** What the call tells about state, for create's recovery of interrupted creates (shared/deployment-memory.ts). */
+function remember(kind: string, method: Method, args: unknown[]): void {
+  if (method === "check") {
+    const olds = record(withoutProviderKey(args[0]));
+    if (Object.keys(olds).length > 0) noteInState(kind, ownerOf(record(args[1])), olds);
+  } else if (method !== "create" && typeof args[0] === "string") {
+    noteHeld(kind, args[0]);
+  }
 }
 
 function isConfigurationError(err: unknown): err is MissingApiKeyError | InvalidBaseUrlError {

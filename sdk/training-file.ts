@@ -127,6 +127,10 @@ export class TrainingFile extends pulumi.dynamic.Resource {
         ...args,
         sourcePath,
         logicalName: name,
+        // Whose objects these are on Together, so an interrupted create is recovered from any machine and never
+        // from another stack's (provider/shared/owner.ts).
+        pulumiProject: pulumi.getProject(),
+        pulumiStack: pulumi.getStack(),
         // replaceOnChanges reaches the engine as an option, but only the provider can apply it (see diff.ts).
         ...replaceOnChangesInput(opts),
       },

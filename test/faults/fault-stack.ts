@@ -35,29 +35,23 @@ interface Seen {
 }
 
 export class Scenario {
-  readonly harness: LifecycleHarness;
+  /** The machine running this stack's `up`s: `onNewRunner` swaps it for one with an empty journal. */
+  harness: LifecycleHarness;
   readonly run: RunOptions;
   private readonly seen: Seen;
   private readonly faultsAtStart: number;
+  private runners = 0;
 
   constructor(
     readonly emulator: Emulator,
     readonly name: string,
     readonly program: Program,
-    dir: string,
-    env: Record<string, string> = {},
+    private readonly dir: string,
+    private readonly env: Record<string, string> = {},
+    /** The create-journal folder: each scenario's own unless it shares one (one machine, one HOME). */
+    private journalDir = path.join(dir, `${name}-in-flight`),
   ) {
-    this.harness = new LifecycleHarness({
-      stateFile: path.join(dir, `${name}.json`),
-      project: PROJECT,
-      stack: name,
-      env: {
-        PULUMI_TOGETHER_TIME_SCALE: String(TIME_SCALE),
-        // Each scenario's own create journal: scenarios share the emulator, the project and the dataset.
-        PULUMI_TOGETHER_JOURNAL_DIR: path.join(dir, `${name}-in-flight`),
-        ...env,
-      },
-    });
+    this.harness = this.newHarness();
     this.run = {
       config: { "together:apiKey": emulator.apiKey, "together:baseUrl": emulator.baseUrl },
       secretKeys: ["together:apiKey"],
@@ -69,6 +63,25 @@ export class Scenario {
       endpoints: new Set(store.endpoints.keys()),
     };
     this.faultsAtStart = emulator.faults.injected;
+  }
+
+  private newHarness(): LifecycleHarness {
+    return new LifecycleHarness({
+      stateFile: path.join(this.dir, `${this.name}.json`),
+      project: PROJECT,
+      stack: this.name,
+      env: {
+        PULUMI_TOGETHER_TIME_SCALE: String(TIME_SCALE),
+        PULUMI_TOGETHER_JOURNAL_DIR: this.journalDir,
+        ...this.env,
+      },
+    });
+  }
+
+  /** The next `up`s run on a fresh CI runner: the same state backend, an empty create journal. */
+  onNewRunner(): void {
+    this.journalDir = path.join(this.dir, `${this.name}-runner-${++this.runners}-in-flight`);
+    this.harness = this.newHarness();
   }
 
   up(): Promise<RunResult> {
@@ -163,10 +176,23 @@ export interface ScenarioOptions {
   injectsFaults?: boolean;
   /** Extra environment for the scenario's provider processes (e.g. a short client timeout). */
   env?: Record<string, string>;
+  /** What the converging up must leave, for programs other than the quickstart (default expectConverged). */
+  converged?: (s: Scenario, up: RunResult) => void;
+}
+
+export interface GroupOptions extends ScenarioOptions {
+  /** The stacks share one create-journal folder (one machine, one HOME) instead of one each. */
+  sharedJournal?: boolean;
 }
 
 export interface FaultFixture {
   readonly emulator: Emulator;
+  /**
+   * Several stacks of one project, with identical inputs, against one Together account: `inject` runs the faulted
+   * part; then every stack's `up` must converge, no stack may hold another's object (stolen), and
+   * destroying the first must leave the others' objects live and their next `up` a no-op.
+   */
+  group(names: string[], inject: (ss: Scenario[]) => Promise<void>, opts?: GroupOptions): Promise<void>;
   /**
    * Runs one scenario: `inject` applies the faults and runs the faulted part; then the fault rules are
    * cleared, a later `up` must converge and `destroy` must leave nothing. The counts are recorded for the
@@ -179,7 +205,7 @@ export interface FaultFixture {
 export async function faultFixture(group: string): Promise<FaultFixture> {
   const emulator = await startEmulator({ timeScale: TIME_SCALE });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `faults-${group}-`));
-  const tally: Tally = { group, scenarios: 0, faultsInjected: 0, duplicates: 0, leftBilling: 0 };
+  const tally: Tally = { group, scenarios: 0, faultsInjected: 0, duplicates: 0, leftBilling: 0, stolen: 0 };
   const defaults = { ...emulator.store.jobDurations };
   const defaultStartMs = emulator.store.endpointStartMs;
 
@@ -193,7 +219,7 @@ export async function faultFixture(group: string): Promise<FaultFixture> {
         await inject(s);
         emulator.faults.clear();
         const up = await s.up();
-        expectConverged(s, up);
+        (opts.converged ?? expectConverged)(s, up);
         opts.destroyFaults?.();
         await s.destroy();
         expect(s.harness.state().resources).toEqual([]);
@@ -219,12 +245,77 @@ export async function faultFixture(group: string): Promise<FaultFixture> {
       });
       if (opts.injectsFaults !== false) expect(s.faultsInjected).toBeGreaterThan(0);
     },
+    async group(names, inject, opts = {}) {
+      const shared = opts.sharedJournal ? path.join(dir, `${names.join("+")}-in-flight`) : undefined;
+      const ss = names.map(
+        (n) => new Scenario(emulator, n, opts.program ?? quickstartProgram(), dir, opts.env, shared),
+      );
+      const first = ss[0]!;
+      const expected = opts.expected ?? ONE_EACH;
+      let failure: Error | undefined;
+      let stolen: string[] = [];
+      try {
+        await inject(ss);
+        emulator.faults.clear();
+        // One after the other: the harness runs programs in this process, whose Pulumi runtime serves one stack
+        // at a time. The real CLI runs them at once (test/e2e/stacks-apart.e2e.test.ts).
+        const ups: RunResult[] = [];
+        for (const s of ss) ups.push(await s.up());
+        ss.forEach((s, i) => (opts.converged ?? expectConverged)(s, ups[i]!));
+        stolen = heldByMoreThanOne(ss);
+        await first.destroy();
+        for (const [i, s] of ss.entries()) {
+          if (i === 0) continue;
+          (opts.converged ?? expectConverged)(s, ups[i]!);
+          const again = await s.up();
+          expect(again.ops.filter((o) => o.op !== "same").map((o) => `${o.op} ${o.name}`)).toEqual([]);
+        }
+        for (const s of ss.slice(1)) await s.destroy();
+        for (const s of ss) expect(s.harness.state().resources).toEqual([]);
+      } catch (err) {
+        failure = err instanceof Error ? err : new Error(String(err));
+        emulator.faults.clear();
+        for (const s of ss) await s.destroy().catch(() => undefined);
+      } finally {
+        emulator.faults.clear();
+        emulator.control.setJobDurations(defaults);
+        emulator.control.setEndpointStartMs(defaultStartMs);
+      }
+      // The first scenario was made before the others: what it sees as created is the group's.
+      const made = first.created();
+      const duplicates = {
+        files: Math.max(0, made.files.length - expected.files * ss.length),
+        jobs: Math.max(0, made.jobs.length - expected.jobs * ss.length),
+        endpoints: Math.max(0, made.endpoints.length - expected.endpoints * ss.length),
+      };
+      const billing = first.billing();
+      tally.scenarios += 1;
+      tally.faultsInjected += first.faultsInjected;
+      tally.duplicates += duplicates.files + duplicates.jobs + duplicates.endpoints;
+      tally.leftBilling += billing.length;
+      tally.stolen += stolen.length;
+      if (failure !== undefined) throw failure;
+      expect({ duplicates, billing, stolen }).toEqual({
+        duplicates: { files: 0, jobs: 0, endpoints: 0 },
+        billing: [],
+        stolen: [],
+      });
+    },
     async close() {
       recordTally(tally);
       await emulator.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Ids that more than one stack's state holds: an object one stack took from another. */
+function heldByMoreThanOne(ss: Scenario[]): string[] {
+  const holders = new Map<string, number>();
+  for (const s of ss) {
+    for (const r of s.harness.state().resources) holders.set(r.id, (holders.get(r.id) ?? 0) + 1);
+  }
+  return [...holders].filter(([, n]) => n > 1).map(([id]) => id);
 }
 
 /** SIGKILLs this process's dynamic-provider child (the one serving the current run) once `ready()` holds. */

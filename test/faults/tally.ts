@@ -11,10 +11,15 @@ export interface Tally {
   faultsInjected: number;
   duplicates: number;
   leftBilling: number;
+  /** Objects that ended in the state of a stack that did not make them. */
+  stolen: number;
 }
 
 export function summaryLine(t: Omit<Tally, "group">): string {
-  return `faults injected: ${t.faultsInjected}, duplicates: ${t.duplicates}, left billing: ${t.leftBilling}`;
+  return (
+    `faults injected: ${t.faultsInjected}, duplicates: ${t.duplicates}, left billing: ${t.leftBilling}, ` +
+    `stolen: ${t.stolen}`
+  );
 }
 
 /** Every group of the suite: one per test file in this folder. */
@@ -50,8 +55,9 @@ export function recordTally(t: Tally): void {
       faultsInjected: sum.faultsInjected + x.faultsInjected,
       duplicates: sum.duplicates + x.duplicates,
       leftBilling: sum.leftBilling + x.leftBilling,
+      stolen: sum.stolen + (x.stolen ?? 0),
     }),
-    { scenarios: 0, faultsInjected: 0, duplicates: 0, leftBilling: 0 },
+    { scenarios: 0, faultsInjected: 0, duplicates: 0, leftBilling: 0, stolen: 0 },
   );
   console.log(`fault suite total (${total.scenarios} scenarios): ${summaryLine(total)}`);
   fs.rmSync(file, { force: true });

@@ -121,7 +121,11 @@ describe("TrainingFile lifecycle: one file through its life", () => {
     expect(uploadStarts()).toBe(uploads0 + 1);
     expect(emu.store.files.get(firstId)?.deleted).toBe(false);
     // A 1 KiB loopback upload takes no measurable time: no rate is printed for it.
-    expect(up1.providerLog).toMatch(/uploaded train\.jsonl: 1\.1 KiB of 1\.1 KiB \(100%\)\n/);
+    // Uploaded under a name that says whose file it is and what it holds (project-stack-name.sha.base).
+    expect(emu.store.files.get(firstId)?.filename).toMatch(/^proj-dev-train\.[0-9a-f]{12}\.train\.jsonl$/);
+    expect(up1.providerLog).toMatch(
+      /uploaded proj-dev-train\.[0-9a-f]{12}\.train\.jsonl: 1\.1 KiB of 1\.1 KiB \(100%\)\n/,
+    );
     expect(up1.providerLog).not.toMatch(/MB\/s/);
 
     expect(ops(await run("up"))).toEqual(["same"]);
@@ -166,7 +170,7 @@ describe("TrainingFile lifecycle: one file through its life", () => {
     expect(fs.readFileSync(path.join(p.dir, "state.json"), "utf8")).not.toContain(API_KEY);
     // preview, up, up, preview, up, refresh, up, destroy
     expect(logs).toHaveLength(8);
-    expect(logs.join("\n")).toMatch(/uploaded train\.jsonl/);
+    expect(logs.join("\n")).toMatch(/uploaded proj-dev-train\.[0-9a-f]{12}\.train\.jsonl/);
     for (const log of logs) expect(log).not.toContain(API_KEY);
   });
 });
@@ -226,7 +230,7 @@ describe("TrainingFile lifecycle: failures and special paths", () => {
     emu.faults.add({ method: "PUT", action: { type: "reset", phase: "mid-body" }, times: Infinity });
     await inDir(dir, async () => {
       await expect(h.up(program({ source: "reset.jsonl" }), config())).rejects.toThrow(
-        /uploading reset\.jsonl failed/,
+        /uploading proj-dev-train\.[0-9a-f]{12}\.reset\.jsonl failed/,
       );
     });
     expect(emu.faults.injected).toBeGreaterThan(0);

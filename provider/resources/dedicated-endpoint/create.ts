@@ -9,7 +9,14 @@ import { getEndpoint } from "./get-endpoint";
 import { formatUsd } from "./hardware";
 import { createBody, isFailedState, type LiveEndpoint, toLive } from "./live";
 import { buildOutputs } from "./outputs";
-import { adoptAfterAmbiguousCreate, findCreatedEndpoint, snapshotEndpointIds } from "./reconcile";
+import {
+  adoptAfterAmbiguousCreate,
+  findCreatedEndpoint,
+  orphanEndpoints,
+  snapshotEndpointIds,
+} from "./reconcile";
+import { stateInputsOf } from "../../shared/deployment-memory";
+import { ownerOf, type Owner } from "../../shared/owner";
 import { resolvePrice } from "./resolve-price";
 import { subject } from "./rules";
 import { type DedicatedEndpointSpec, KIND } from "./schema";
@@ -25,16 +32,18 @@ export async function create(inputs: Record<string, unknown>, ctx: ProviderConte
   if (spec.adoptEndpointId !== undefined) return adopt({ client, ctx, spec, price });
 
   const { model, hardware, displayName, availabilityZone, disableSpeculativeDecoding, autoscaling } = spec;
+  const owner = ownerOf(inputs);
   return createOnce(
     ctx,
     {
       kind: KIND,
-      logicalName: spec.logicalName,
+      owner,
       identity: { model, hardware, displayName, availabilityZone, disableSpeculativeDecoding, autoscaling },
       who,
     },
     {
       findUsable: (id) => usableEndpoint(client, id),
+      ...(orphansFindable(owner, spec) && { findOrphans: () => orphanEndpoints(client, spec) }),
       findMadeSince: async (before) => {
         const found = await findCreatedEndpoint(client, before, spec);
         if (found.kind === "many") {
@@ -61,6 +70,17 @@ export async function create(inputs: Record<string, unknown>, ctx: ProviderConte
       },
     },
   );
+}
+
+/**
+ * Together tells this resource's orphans by display name (by default `<project>-<stack>-<name>`), model and
+ * hardware. A replacement that keeps all three (`--replace`) cannot tell the endpoint in state from an orphan, so
+ * it creates anew.
+ */
+function orphansFindable(owner: Owner, spec: DedicatedEndpointSpec): boolean {
+  const old = stateInputsOf(KIND, owner);
+  if (old === undefined) return true;
+  return old.model !== spec.model || old.hardware !== spec.hardware || old.displayName !== spec.displayName;
 }
 
 /** POST once; after an ambiguous failure adopt the endpoint that request made, or fail without a second POST. */

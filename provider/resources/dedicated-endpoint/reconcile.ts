@@ -4,9 +4,10 @@ import type { TogetherClient } from "../../client";
 import { errorText } from "../../shared/error-text";
 import type { ProviderContext } from "../../shared/types";
 import { getEndpoint } from "./get-endpoint";
-import type { LiveEndpoint } from "./live";
+import { isFailedState, type LiveEndpoint } from "./live";
+import { isHeld } from "../../shared/deployment-memory";
 import { subject } from "./rules";
-import type { DedicatedEndpointSpec } from "./schema";
+import { KIND, type DedicatedEndpointSpec } from "./schema";
 
 /** Ids of the endpoints that exist before the POST, so that an existing endpoint with the same display name
  *  (the old one during a create-before-delete replacement, another stack's) is never mistaken for ours. */
@@ -42,6 +43,27 @@ export async function findCreatedEndpoint(
   if (only === undefined) return { kind: "none" };
   if (rest.length === 0) return { kind: "adopt", endpoint: only };
   return { kind: "many", ids: matches.map((m) => m.id) };
+}
+
+/**
+ * Endpoints an interrupted create of this resource left (found from any machine): same display name, model and
+ * hardware, not in ERROR, not held by this deployment's state; oldest first.
+ */
+export async function orphanEndpoints(
+  client: TogetherClient,
+  spec: DedicatedEndpointSpec,
+): Promise<LiveEndpoint[]> {
+  const list = await client.endpoints.list({ type: "dedicated" });
+  const found: { live: LiveEndpoint; createdAt: string }[] = [];
+  for (const e of list) {
+    if (e.model !== spec.model || isHeld(KIND, e.id)) continue;
+    const live = await getEndpoint(client, e.id, () => undefined);
+    if (live !== undefined && matchesSpec(live, spec) && !isFailedState(live.state))
+      found.push({ live, createdAt: String(e.created_at ?? "") });
+  }
+  return found
+    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0))
+    .map((f) => f.live);
 }
 
 /** The endpoint the ambiguous POST made, or an Error saying what exists now (`err` is the ambiguous failure). */

@@ -39,6 +39,9 @@ export const dedicatedEndpointInputsSchema = z.strictObject({
   __provider: z.string().optional(),
   hourlyPriceUsd: z.number().optional(),
   logicalName: z.string().optional(),
+  /** `pulumi.getProject()` and `pulumi.getStack()`: whose endpoint it is (see shared/owner.ts). */
+  pulumiProject: z.string().optional(),
+  pulumiStack: z.string().optional(),
   model: z.string().min(1),
   /** Set by the SDK when `model` is a FineTuneJob's output: the model it trains, so preview can check
    *  hardware and price before the trained model exists. */

@@ -32,7 +32,9 @@ import { limitsFailures, lookUpLimits } from "./limits";
 import { usd } from "../../shared/usd";
 import { nameOf, subject } from "./messages";
 import { echoInputs, jobOutputs, registerSecrets, secretValues } from "./outputs";
-import { adoptAfterAmbiguousCreate, jobsMadeSince, snapshotJobIds } from "./reconcile";
+import { adoptAfterAmbiguousCreate, jobsMadeSince, jobsMatching, snapshotJobIds } from "./reconcile";
+import { isHeld, stateInputsOf } from "../../shared/deployment-memory";
+import { ownerOf } from "../../shared/owner";
 import { createBody, withoutSecrets } from "./request-body";
 import { crossFieldFailures } from "./rules";
 import {
@@ -423,11 +425,24 @@ export const lifecycle: ResourceLifecycle = {
     const body = createBody(i, await maxLoraRank(ctx, i));
     // Priced at preview; the create gate prices again only when a job is really started.
     let estimate = raw.estimatedPriceUsd;
+    const owner = ownerOf(raw);
+    // Together tells this job's orphans by the request (the training file is the stack's own upload, the default
+    // suffix carries stack and name); a replacement that sends the same request (`--replace`) cannot tell the job
+    // in state from an orphan, so it starts anew.
+    const old = stateInputsOf(KIND, owner);
+    const orphansFindable = old === undefined || wouldStartJob(old, raw);
     return createOnce(
       ctx,
-      { kind: KIND, logicalName: name ?? "", identity: withoutSecrets(body), who: subject(name) },
+      { kind: KIND, owner, identity: withoutSecrets(body), who: subject(name) },
       {
         findUsable: (id) => usableJob(ctx, id),
+        ...(orphansFindable && {
+          findOrphans: async () => {
+            const ids = (await jobsMatching(ctx, body)).map((j) => j.id).filter((id) => !isHeld(KIND, id));
+            const jobs = await Promise.all(ids.map((id) => usableJob(ctx, id)));
+            return jobs.filter((j) => j !== undefined);
+          },
+        }),
         findMadeSince: async (before) => {
           const jobs = await jobsMadeSince(ctx, body, before);
           if (jobs.length > 1) {

@@ -36,6 +36,12 @@ export function matchesRequest(job: WireFineTune, body: WireFineTuneCreate): boo
   return true;
 }
 
+/** Jobs that carry what `body` sends, oldest first. */
+export async function jobsMatching(ctx: ProviderContext, body: WireFineTuneCreate): Promise<WireFineTune[]> {
+  const jobs = (await ctx.client().fineTunes.list()).filter((j) => matchesRequest(j, body));
+  return jobs.sort((a, b) => String(a.created_at ?? "").localeCompare(String(b.created_at ?? "")));
+}
+
 /** Jobs created since `before` was listed that carry what `body` sent. */
 export async function jobsMadeSince(
   ctx: ProviderContext,

@@ -63,6 +63,9 @@ export const fineTuneJobInputs = z.strictObject({
   /** The serialized provider the engine adds to every dynamic resource's inputs. */
   __provider: z.string().optional(),
   logicalName: z.string().optional(),
+  /** `pulumi.getProject()` and `pulumi.getStack()`: whose job it is (see shared/owner.ts). */
+  pulumiProject: z.string().optional(),
+  pulumiStack: z.string().optional(),
   /** Written by check() from Together's estimate (never by the program): create/update read it back. */
   estimatedPriceUsd: z.number().optional(),
   /** Written by check(): `together` (estimate-price) or `local` (counted at preview before the upload). */

@@ -10,7 +10,13 @@ import { checkWithSchema } from "../../shared/check";
 import { createOnce } from "../../shared/create-journal";
 import { diffByTable } from "../../shared/diff";
 import { SCHEMA_VERSION } from "../../shared/partial-failure";
-import { containsUnknown, isUnknown, type ProviderContext, type ResourceLifecycle } from "../../shared/types";
+import {
+  containsUnknown,
+  isUnknown,
+  UNKNOWN,
+  type ProviderContext,
+  type ResourceLifecycle,
+} from "../../shared/types";
 import { inspectSource, prefix, UNKNOWN_CONTENT } from "./inspect-source";
 import { outputsFor, pickChecked } from "./outputs";
 import {
@@ -21,9 +27,13 @@ import {
   type TrainingFileCheckedInputs,
 } from "./schema";
 import { awaitProcessing, isProcessingPending, uploadFile, usableFile } from "./upload";
+import { carriesMark, markedFileName } from "./file-mark";
+import { orphanFiles } from "./orphans";
+import { stateInputsOf } from "../../shared/deployment-memory";
+import { ownerOf, type Owner } from "../../shared/owner";
 
 async function check(
-  _olds: Record<string, unknown>,
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<{ inputs?: Record<string, unknown>; failures?: { property: string; reason: string }[] }> {
   const { failures } = checkWithSchema(TRAINING_FILE_KIND, trainingFileInputsSchema, news);
@@ -33,9 +43,12 @@ async function check(
   const sourcePath = news.sourcePath as string;
   const checked: Record<string, unknown> = {
     logicalName,
+    ...(news.pulumiProject !== undefined && { pulumiProject: news.pulumiProject }),
+    ...(news.pulumiStack !== undefined && { pulumiStack: news.pulumiStack }),
     source: news.source,
     sourcePath,
-    fileName: news.fileName ?? (isUnknown(sourcePath) ? sourcePath : path.basename(sourcePath)),
+    // Without a fileName the upload's name is derived from the content below; until then it is not known.
+    fileName: news.fileName ?? UNKNOWN,
     purpose: news.purpose ?? DEFAULT_PURPOSE,
     check: news.check ?? true,
   };
@@ -61,7 +74,22 @@ async function check(
   };
   const inspected = await inspectSource(request);
   if (inspected.failures.length > 0 || inspected.facts === undefined) return { failures: inspected.failures };
+  if (news.fileName === undefined) checked.fileName = defaultFileName(olds, news, inspected.facts.sha256);
   return { inputs: { ...checked, ...inspected.facts } };
+}
+
+/**
+ * The upload's name when the program sets none: marked with whose file it is and what it holds (file-mark.ts).
+ * A file in state under another default name (an earlier version's base name) keeps it while its content is
+ * unchanged: a new default alone must not replace the file, and with it the job trained on it.
+ */
+function defaultFileName(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  sha256: string,
+): string {
+  if (typeof olds.fileName === "string" && olds.sha256 === sha256) return olds.fileName;
+  return markedFileName(ownerOf(news), sha256, path.basename(news.sourcePath as string));
 }
 
 async function diff(
@@ -95,16 +123,14 @@ async function create(
     const file = await adopt(inputs.adoptFileId, inputs, ctx);
     return { id: file.id, outs: outputsFor(inputs, file) };
   }
+  const owner = ownerOf(raw);
+  const identity = { sha256: inputs.sha256, fileName: inputs.fileName, purpose: inputs.purpose };
   return createOnce(
     ctx,
-    {
-      kind: TRAINING_FILE_KIND,
-      logicalName: inputs.logicalName,
-      identity: { sha256: inputs.sha256, fileName: inputs.fileName, purpose: inputs.purpose },
-      who: prefix(inputs.logicalName),
-    },
+    { kind: TRAINING_FILE_KIND, owner, identity, who: prefix(inputs.logicalName) },
     {
       findUsable: (id) => usableFile(id, inputs, ctx),
+      ...(orphansFindable(owner, inputs) && { findOrphans: () => orphanFiles(inputs, ctx) }),
       create: (progress) => uploadFile(inputs, ctx, (id) => progress.exists(id)),
       finish: async (uploaded) => {
         const file = await awaitProcessing(uploaded, inputs, ctx, true);
@@ -112,6 +138,17 @@ async function create(
       },
     },
   );
+}
+
+/**
+ * Together can tell this resource's orphans apart only by their name: the default one, marked with the owner and
+ * content. A replacement whose upload would carry the very name of the file in state (`--replace`) cannot tell
+ * the old file from an orphan, so it uploads anew.
+ */
+function orphansFindable(owner: Owner, inputs: TrainingFileCheckedInputs): boolean {
+  if (!carriesMark(inputs.fileName, owner, inputs.sha256)) return false;
+  const old = stateInputsOf(TRAINING_FILE_KIND, owner);
+  return old === undefined || old.fileName !== inputs.fileName || old.purpose !== inputs.purpose;
 }
 
 async function adopt(

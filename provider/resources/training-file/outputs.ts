@@ -6,6 +6,8 @@ import type { TrainingFileCheckedInputs, TrainingFileOutputs } from "./schema";
 
 const CHECKED_KEYS = [
   "logicalName",
+  "pulumiProject",
+  "pulumiStack",
   "source",
   "sourcePath",
   "fileName",

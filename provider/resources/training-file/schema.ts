@@ -48,6 +48,9 @@ export const trainingFileInputsSchema = trainingFileArgsSchema.extend({
   logicalName: z.string().min(1),
   /** `source` resolved against the program directory. */
   sourcePath: z.string().min(1),
+  /** `pulumi.getProject()` and `pulumi.getStack()`: whose file it is (see shared/owner.ts). */
+  pulumiProject: z.string().optional(),
+  pulumiStack: z.string().optional(),
 });
 
 export type TrainingFileArgsInput = z.input<typeof trainingFileArgsSchema>;
@@ -58,6 +61,8 @@ export type TrainingFileArgsInput = z.input<typeof trainingFileArgsSchema>;
  *  at preview time. Optional fields are absent (never undefined) when not known. */
 export type TrainingFileCheckedInputs = {
   logicalName: string;
+  pulumiProject?: string;
+  pulumiStack?: string;
   source: string;
   sourcePath: string;
   fileName: string;

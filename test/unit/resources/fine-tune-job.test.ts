@@ -24,6 +24,8 @@ type SchemaArgs = Omit<
   z.input<typeof fineTuneJobInputs>,
   | "__provider"
   | "logicalName"
+  | "pulumiProject"
+  | "pulumiStack"
   | "estimatedPriceUsd"
   | "estimateKind"
   | "trainingFileSource"

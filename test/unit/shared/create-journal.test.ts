@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import {
   createOnce,
   CreateJournal,
@@ -8,8 +9,11 @@ import {
   JOURNAL_MAX_AGE_MS,
   journalDir,
   journalKey,
+  thisWriter,
+  writerRunning,
   type JournaledCreate,
 } from "../../../provider/shared/create-journal";
+import { noteHeld, resetDeploymentMemory } from "../../../provider/shared/deployment-memory";
 import { PartialFailureError } from "../../../provider/shared/partial-failure";
 import type { ProviderContext } from "../../../provider/shared/types";
 
@@ -26,12 +30,14 @@ const ctx = {
   timeScale: 1,
   secrets: { add: () => undefined },
 } as unknown as ProviderContext;
-const subject = { kind: "FineTuneJob", logicalName: "ft", identity: { model: "m" }, who: 'FineTuneJob "ft"' };
+const owner = { project: "proj", stack: "dev", logicalName: "ft" };
+const subject = { kind: "FineTuneJob", owner, identity: { model: "m" }, who: 'FineTuneJob "ft"' };
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "journal-"));
   process.env[JOURNAL_DIR_ENV] = dir;
   logged = [];
+  resetDeploymentMemory();
 });
 afterEach(() => {
   delete process.env[JOURNAL_DIR_ENV];
@@ -67,15 +73,18 @@ describe("journal location and key", () => {
   });
 
   test("the key ignores field order and changes with every part of the subject", () => {
-    const base = { kind: "K", baseUrl: "u", project: "p", logicalName: "n", identity: { a: 1, b: [1, 2] } };
+    const own = { project: "p", stack: "s", logicalName: "n" };
+    const base = { kind: "K", baseUrl: "u", owner: own, identity: { a: 1, b: [1, 2] } };
     const key = journalKey(base);
     expect(journalKey({ ...base, identity: { b: [1, 2], a: 1 } })).toBe(key);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     for (const change of [
       { kind: "K2" },
       { baseUrl: "u2" },
-      { project: undefined },
-      { logicalName: "n2" },
+      { owner: { ...own, project: undefined } },
+      // Two per-branch stacks of one project deploying the same dataset must never share an entry.
+      { owner: { ...own, stack: "s2" } },
+      { owner: { ...own, logicalName: "n2" } },
       { identity: { a: 2, b: [1, 2] } },
     ]) {
       expect(journalKey({ ...base, ...change })).not.toBe(key);
@@ -84,12 +93,14 @@ describe("journal location and key", () => {
 });
 
 describe("CreateJournal", () => {
-  test("records atomically, finds, forgets; the file holds only kind, id and time", async () => {
+  test("records atomically, finds, forgets; the file holds only kind, id, time and its writer process", async () => {
     const j = new CreateJournal(dir, log);
     await j.record("k", { kind: "TrainingFile", id: "file-1" });
     expect(entries()).toEqual(["k.json"]);
     const stored = JSON.parse(fs.readFileSync(path.join(dir, "k.json"), "utf8")) as Record<string, unknown>;
-    expect(Object.keys(stored).sort()).toEqual(["at", "id", "kind"]);
+    expect(Object.keys(stored).sort()).toEqual(["at", "id", "kind", "writer"]);
+    expect(stored.writer).toEqual(thisWriter());
+    expect(thisWriter()).toMatchObject({ host: os.hostname(), pid: process.pid });
     expect(await j.find("k")).toMatchObject({ kind: "TrainingFile", id: "file-1" });
     await j.forget("k");
     expect(await j.find("k")).toBeUndefined();
@@ -179,8 +190,7 @@ describe("createOnce", () => {
     const key = journalKey({
       kind: subject.kind,
       baseUrl: "http://127.0.0.1:1/v1",
-      project: process.env.PULUMI_NODEJS_PROJECT ?? process.env.PULUMI_PROJECT,
-      logicalName: subject.logicalName,
+      owner,
       identity: subject.identity,
     });
     r.objects.set("old", { id: "old", usable: true });
@@ -262,6 +272,99 @@ describe("createOnce", () => {
       ),
     ).toBe("obj-1");
     expect(logged.some((l) => l.startsWith("warn create journal:"))).toBe(true);
+  });
+});
+
+describe("writers still running", () => {
+  test("this process, a dead pid, another host or another boot are not running; a live process is", () => {
+    expect(writerRunning(undefined)).toBe(false);
+    expect(writerRunning(thisWriter())).toBe(false);
+    const parent = { ...thisWriter(), pid: process.ppid };
+    delete parent.start;
+    expect(writerRunning(parent)).toBe(true);
+    expect(writerRunning({ ...parent, host: `${os.hostname()}-other` })).toBe(false);
+    if (parent.boot !== undefined) expect(writerRunning({ ...parent, boot: "another-boot" })).toBe(false);
+    // A reused pid: the process running under it started at another time.
+    if (thisWriter().start !== undefined) expect(writerRunning({ ...parent, start: "1" })).toBe(false);
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    expect(writerRunning({ ...parent, pid: dead })).toBe(false);
+  });
+
+  test("an entry whose writer still runs is a create under way elsewhere: neither adopted nor made again", async () => {
+    const r = remote();
+    const key = journalKey({
+      kind: subject.kind,
+      baseUrl: "http://127.0.0.1:1/v1",
+      owner,
+      identity: subject.identity,
+    });
+    r.objects.set("theirs", { id: "theirs", usable: true });
+    const entry = {
+      kind: subject.kind,
+      id: "theirs",
+      at: new Date().toISOString(),
+      writer: { ...thisWriter(), pid: process.ppid },
+    };
+    delete (entry.writer as { start?: string }).start;
+    fs.writeFileSync(path.join(dir, `${key}.json`), JSON.stringify(entry));
+    await expect(
+      createOnce(
+        ctx,
+        subject,
+        r.steps(async (m) => m.id),
+      ),
+    ).rejects.toThrow(
+      `FineTuneJob "ft": another process on this machine (pid ${process.ppid}) is creating this resource right now`,
+    );
+    expect([...r.objects.keys()]).toEqual(["theirs"]);
+    expect(entries()).toEqual([`${key}.json`]);
+  });
+});
+
+describe("orphans found on Together", () => {
+  test("with no journal (another runner), the oldest orphan nothing holds is adopted and the rest named", async () => {
+    const r = remote();
+    r.objects.set("held", { id: "held", usable: true });
+    r.objects.set("orphan-1", { id: "orphan-1", usable: true });
+    r.objects.set("orphan-2", { id: "orphan-2", usable: true });
+    noteHeld(subject.kind, "held");
+    const steps = { ...r.steps(async (m) => m.id), findOrphans: async () => [...r.objects.values()] };
+    expect(await createOnce(ctx, subject, steps)).toBe("orphan-1");
+    expect(r.objects.size).toBe(3);
+    expect(logged).toContain(
+      `info FineTuneJob "ft": adopting orphan-1 created by an interrupted earlier run (found on Together by this resource's project, stack and name)`,
+    );
+    expect(logged).toContainEqual(
+      expect.stringMatching(/^warn FineTuneJob "ft": Together also holds orphan-2, made by/),
+    );
+  });
+
+  test("creates of identical resources running together each take their own orphan, then make new ones", async () => {
+    const r = remote();
+    r.objects.set("orphan-1", { id: "orphan-1", usable: true });
+    const orphans = async () => [...r.objects.values()].filter((o) => o.id.startsWith("orphan"));
+    const run = (name: string) =>
+      createOnce(
+        ctx,
+        { ...subject, owner: { ...owner, logicalName: name } },
+        { ...r.steps(async (m) => m.id), findOrphans: orphans },
+      );
+    const ids = await Promise.all([run("a"), run("b"), run("c")]);
+    expect(new Set(ids).size).toBe(3);
+    expect(ids).toContain("orphan-1");
+    expect(r.objects.size).toBe(3);
+  });
+
+  test("no findOrphans (a replacement Together cannot tell from the old object): a new object is made", async () => {
+    const r = remote();
+    r.objects.set("old", { id: "old", usable: true });
+    expect(
+      await createOnce(
+        ctx,
+        subject,
+        r.steps(async (m) => m.id),
+      ),
+    ).toBe("obj-1");
   });
 });
 
