@@ -9,6 +9,8 @@
 //   adopt what the killed run made (one job, one endpoint, never a second one billing);
 // - the engine carries that pending CREATE into every later snapshot (destroy included) until
 //   `pulumi refresh --clear-pending-creates`.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describeWithCli } from "./kit/cli";
 import { useE2E } from "./kit/fixture";
 import type { CommandResult, ScratchProgram, StackExport } from "../../scripts/real-cli/scratch-program";
@@ -61,7 +63,7 @@ describeWithCli("an up killed mid-wait, then run again, on the real engine", (cl
     p = await e2e.program("interrupted", { files: { "index.ts": PROGRAM, "train.jsonl": TRAIN_JSONL } });
     // A failing test must not leave an endpoint billing: unlock (a killed run holds the lock) and destroy.
     e2e.onCleanup(async () => {
-      for (const stack of ["job-kill", "endpoint-kill"]) {
+      for (const stack of ["job-kill", "endpoint-kill", "new-runner"]) {
         const left = await p.exportState(stack).catch(() => undefined);
         if (!left?.deployment.resources?.length) continue;
         await p.pulumi(["cancel", "--yes", "--stack", stack], { allowFailure: true });
@@ -197,6 +199,51 @@ describeWithCli("an up killed mid-wait, then run again, on the real engine", (cl
     expect(liveIds(emu, "files", madeSince(emu, "files", filesBefore))).toEqual([]);
     expect((await p.exportState("job-kill")).deployment.resources ?? []).toEqual([]);
   }, 240_000);
+
+  test("killed while waiting for the job on one runner; a fresh runner (its own HOME, PULUMI_HOME and journal, the same backend) finds the job from what Together reports and adopts it: one file, one job, one endpoint", async () => {
+    await e2e.initStack(p, "new-runner");
+    const emu = e2e.emu;
+    const jobsBefore = idsOf(emu, "jobs");
+    const endpointsBefore = idsOf(emu, "endpoints");
+    const filesBefore = idsOf(emu, "files");
+    const since = emu.requests.length;
+    emu.control.setJobDurations({ queuedMs: 10 * HOUR_MS });
+    let jobId = "";
+    await killUpWhen("new-runner", "the provider to poll the job it created", () => {
+      jobId = madeSince(emu, "jobs", jobsBefore)[0] ?? "";
+      return jobId !== "" && requestsTo(emu, "GET", `/v1/fine-tunes/${jobId}`, since).length > 0;
+    });
+    emu.control.setJobDurations({ queuedMs: 60_000 });
+
+    // Runner B: another checkout of the program, another HOME; only the state backend (and the stack's config
+    // file, which is in the repository) is shared. Runner A's journal is gone with it.
+    const home = path.join(e2e.root, "runner-b-home");
+    fs.mkdirSync(home, { recursive: true });
+    const b = await e2e.program("interrupted-runner-b", {
+      files: { "index.ts": PROGRAM, "train.jsonl": TRAIN_JSONL },
+      backendDir: p.backendDir,
+      env: { HOME: home },
+    });
+    fs.copyFileSync(path.join(p.dir, "Pulumi.new-runner.yaml"), path.join(b.dir, "Pulumi.new-runner.yaml"));
+    await b.pulumi(["cancel", "--yes", "--stack", "new-runner"]);
+    const rerun = await b.pulumi(["up", "--yes", "--stack", "new-runner"]);
+    expect(rerun.output).toMatch(PENDING_WARNING);
+    expect(rerun.output).toContain(
+      `FineTuneJob "tune": adopting ${jobId} created by an interrupted earlier run (found on Together by this resource's project, stack and name)`,
+    );
+    expect(madeSince(emu, "jobs", jobsBefore)).toEqual([jobId]);
+    expect(requestsTo(emu, "POST", "/v1/fine-tunes", since)).toHaveLength(1);
+    const endpoints = madeSince(emu, "endpoints", endpointsBefore);
+    expect(endpoints).toHaveLength(1);
+    expect(liveIds(emu, "files", madeSince(emu, "files", filesBefore))).toHaveLength(1);
+    expect(await b.outputs("new-runner")).toMatchObject({ jobId, endpointId: endpoints[0] });
+
+    await b.pulumi(["destroy", "--yes", "--stack", "new-runner"]);
+    expect(billingEndpoints(emu, endpoints)).toEqual([]);
+    expect(activeJobs(emu, [jobId])).toEqual([]);
+    expect(liveIds(emu, "files", madeSince(emu, "files", filesBefore))).toEqual([]);
+    await b.pulumi(["refresh", "--yes", "--clear-pending-creates", "--stack", "new-runner"]);
+  }, 300_000);
 
   test("killed while waiting for the endpoint: the provider exits with the CLI; after `pulumi cancel` the next up warns of the pending create and adopts the endpoint (one job, one endpoint); destroy leaves nothing billing and keeps the pending create until cleared", async () => {
     await e2e.initStack(p, "endpoint-kill");
