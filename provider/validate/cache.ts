@@ -10,6 +10,7 @@ export interface CacheKey {
   realpath: string;
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
   ino: number;
   purpose: string;
   check: boolean;
@@ -25,6 +26,10 @@ export function cacheEntryPath(dir: string, key: CacheKey): string {
 
 export async function readCachedReport(entry: string): Promise<FileReport | undefined> {
   try {
+    // A folder others can write to (made by someone else, or loosened since) is not trusted.
+    const dir = await fs.stat(path.dirname(entry));
+    if ((dir.mode & 0o022) !== 0 || (process.getuid !== undefined && dir.uid !== process.getuid()))
+      return undefined;
     const parsed = JSON.parse(await fs.readFile(entry, "utf8")) as unknown;
     return isReport(parsed) ? parsed : undefined;
   } catch {
@@ -35,8 +40,9 @@ export async function readCachedReport(entry: string): Promise<FileReport | unde
 export async function writeCachedReport(entry: string, report: FileReport): Promise<void> {
   const tmp = `${entry}.${process.pid}.${Date.now()}.tmp`;
   try {
-    await fs.mkdir(path.dirname(entry), { recursive: true });
-    await fs.writeFile(tmp, JSON.stringify(report));
+    await fs.mkdir(path.dirname(entry), { recursive: true, mode: 0o700 });
+    await fs.chmod(path.dirname(entry), 0o700);
+    await fs.writeFile(tmp, JSON.stringify(report), { mode: 0o600 });
     await fs.rename(tmp, entry);
   } catch {
     await fs.rm(tmp, { force: true }).catch(() => undefined);

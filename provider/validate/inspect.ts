@@ -23,7 +23,17 @@ import { readThrough } from "./read-through";
 import { splitAtNewlines } from "./split-ranges";
 import { type DatasetFormat, type FileReport, type InspectOptions } from "./types";
 
-export const DEFAULT_CACHE_DIR = path.join(os.tmpdir(), "pulumi-together", "inspect-cache");
+/**
+ * Per user, never the shared temp directory: the reports hold each dataset's SHA-256, and another user must neither
+ * read them nor plant a report that passes a bad file (the folder is made 0700, the entries 0600).
+ */
+export const DEFAULT_CACHE_DIR = defaultCacheDir();
+
+function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME?.trim();
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".cache");
+  return path.join(base, "pulumi-together", "inspect-cache");
+}
 
 interface Settings {
   purpose: string;
@@ -60,6 +70,8 @@ export async function inspectTrainingFile(filePath: string, opts: InspectOptions
           realpath: await fs.realpath(filePath),
           size: stats.size,
           mtimeMs: stats.mtimeMs,
+          // A change that restores size and mtime (touch -r, a copy with --preserve) still moves ctime.
+          ctimeMs: stats.ctimeMs,
           ino: stats.ino,
           ...settings,
         });
@@ -77,7 +89,12 @@ export async function inspectTrainingFile(filePath: string, opts: InspectOptions
     const report = await scan(fh, filePath, stats.size, settings, opts.parallel);
     const after = await fh.stat();
     // A file written to while it was read gives a report of no particular version: do not keep it.
-    if (entry !== undefined && after.size === stats.size && after.mtimeMs === stats.mtimeMs) {
+    if (
+      entry !== undefined &&
+      after.size === stats.size &&
+      after.mtimeMs === stats.mtimeMs &&
+      after.ctimeMs === stats.ctimeMs
+    ) {
       await writeCachedReport(entry, report);
     }
     return report;

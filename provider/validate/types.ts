@@ -29,7 +29,7 @@ export interface InspectOptions {
   /** `false` skips the content rules: hash and size only. Default `true`. */
   check?: boolean;
   maxErrors?: number;
-  /** Where reports are cached; `false` disables the cache. Default `<tmpdir>/pulumi-together/inspect-cache`. */
+  /** Where reports are cached; `false` disables the cache. Default `$XDG_CACHE_HOME` or `~/.cache`, then `pulumi-together/inspect-cache` (0700). */
   cacheDir?: string | false;
   /** A JSONL file of at least `minBytes` (default 32 MiB) is checked in up to `workers` worker threads (default:
    *  the available cores, at most 4; under 2 means one pass). The report is the same either way. */

@@ -1,7 +1,8 @@
 // The report cache: an unchanged file is not read again; any change of identity or options re-reads it.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { inspectTrainingFile } from "../../../provider/validate";
+import * as os from "node:os";
+import { DEFAULT_CACHE_DIR, inspectTrainingFile } from "../../../provider/validate";
 import { conversationLine, tempDir } from "./helpers";
 
 const dir = tempDir("cache");
@@ -34,14 +35,50 @@ test("a second call with the file unchanged answers from the cache without readi
   const first = await inspectTrainingFile(file, { cacheDir });
   expect(first.ok).toBe(true);
   expect(fs.readdirSync(cacheDir)).toHaveLength(1);
+  const open = jest.spyOn(fs.promises, "open");
+  try {
+    const second = await inspectTrainingFile(file, { cacheDir });
+    expect(second).toEqual(first);
+    expect(open).not.toHaveBeenCalled();
+  } finally {
+    open.mockRestore();
+  }
+});
+
+test("a rewrite that restores size, mtime and inode is still noticed: ctime is in the key", async () => {
+  const first = await inspectTrainingFile(file, { cacheDir });
   rewriteKeepingIdentity(bad);
   const second = await inspectTrainingFile(file, { cacheDir });
-  expect(second).toEqual(first);
+  expect(second.ok).toBe(false);
+  expect(second.sha256).not.toBe(first.sha256);
+});
+
+test("the cache is the user's own: folder 0700, entries 0600, and a folder others may write to is not trusted", async () => {
+  const first = await inspectTrainingFile(file, { cacheDir });
+  expect(fs.statSync(cacheDir).mode & 0o777).toBe(0o700);
+  const [entry] = fs.readdirSync(cacheDir);
+  expect(fs.statSync(path.join(cacheDir, entry!)).mode & 0o777).toBe(0o600);
+  // A planted "valid" report in a world-writable folder must not pass a bad file.
+  fs.chmodSync(cacheDir, 0o777);
+  const open = jest.spyOn(fs.promises, "open");
+  try {
+    const again = await inspectTrainingFile(file, { cacheDir });
+    expect(again).toEqual(first);
+    expect(open).toHaveBeenCalled();
+  } finally {
+    open.mockRestore();
+  }
+});
+
+test("by default the cache lives under the user's cache folder, not the shared temp directory", () => {
+  expect(DEFAULT_CACHE_DIR.startsWith(os.tmpdir())).toBe(false);
+  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
+  expect(DEFAULT_CACHE_DIR).toBe(path.join(base, "pulumi-together", "inspect-cache"));
 });
 
 test("a new mtime invalidates the entry", async () => {
   const first = await inspectTrainingFile(file, { cacheDir });
-  rewriteKeepingIdentity(bad);
+  fs.writeFileSync(file, bad);
   fs.utimesSync(file, MTIME_S + 5, MTIME_S + 5);
   const second = await inspectTrainingFile(file, { cacheDir });
   expect(second.ok).toBe(false);
