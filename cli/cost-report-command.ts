@@ -3,8 +3,8 @@
 // Type-only: commander is ESM-only and loads through the caller's program (see check-command.ts).
 import type { Command } from "commander";
 import * as fs from "node:fs/promises";
-import { readCostReport } from "./cost-report/parse";
-import { renderCostReport } from "./cost-report/render";
+import type * as CostReportParse from "./cost-report/parse";
+import type * as CostReportRender from "./cost-report/render";
 import { errorText } from "../provider/shared/error-text";
 
 /** Where the command reads and writes; tests replace both. */
@@ -66,5 +66,9 @@ export async function runCostReport(
       );
     }
   }
+  // Loaded when the command runs: their zod schemas are most of the CLI's start-up time, which every
+  // `check` would pay otherwise.
+  const { readCostReport } = require("./cost-report/parse") as typeof CostReportParse;
+  const { renderCostReport } = require("./cost-report/render") as typeof CostReportRender;
   return renderCostReport(readCostReport(text, source));
 }
