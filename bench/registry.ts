@@ -7,6 +7,7 @@ import { runPollingBench } from "./polling-bench";
 import { runSizeBench } from "./size-bench";
 import { runTokenEstimateBench } from "./token-estimate-bench";
 import { runCliBench } from "./cli-bench";
+import { runRecoveryBench } from "./recovery-bench";
 import { remembered, runReport } from "./report";
 
 export const benchmarks: Record<string, () => Promise<unknown>> = {
@@ -18,5 +19,6 @@ export const benchmarks: Record<string, () => Promise<unknown>> = {
   sizes: remembered("sizes", runSizeBench),
   tokens: remembered("tokens", runTokenEstimateBench),
   cli: remembered("cli", runCliBench),
+  recovery: remembered("recovery", runRecoveryBench),
   report: runReport,
 };
