@@ -77,6 +77,29 @@ describe("a runner killed mid-create, then a fresh runner (empty journal, same s
     );
   });
 
+  it("killed during the upload, re-run on the same runner (its journal present): one live file in the end", async () => {
+    await fx.scenario(
+      "same-runner-upload",
+      async (s) => {
+        fx.emulator.faults.add({
+          method: "PUT",
+          path: /^\/_uploads\/file-/,
+          action: { type: "latency", ms: 5_000 },
+        });
+        await killAllWhen([s], () =>
+          fx.emulator.requests.some((r) => r.fault === "latency" && r.path.startsWith("/_uploads/file-")),
+        );
+      },
+      {
+        expected: { files: 2, jobs: 1, endpoints: 1 },
+        converged: (s, up) => {
+          expectConverged(s, up);
+          expect(live(s).files).toHaveLength(1);
+        },
+      },
+    );
+  });
+
   it("killed while the job trains: the fresh runner adopts the job from Together", async () => {
     await fx.scenario(
       "new-runner-job",
