@@ -12,6 +12,7 @@ import { EmulatedClock } from "./clock";
 import { FaultInjector } from "./faults";
 import { json, type Reply } from "./http";
 import { endpointState, isBilling } from "./endpoint-state";
+import { materializeRestarts, scheduleOutcome } from "./job-restarts";
 import { jobStatus, TERMINAL_STATUSES } from "./job-timeline";
 import { fileRoutes, fileView } from "./routes/files";
 import { endpointRoutes, endpointView } from "./routes/endpoints";
@@ -34,6 +35,7 @@ export type {
   EmulatorSummary,
   FaultRule,
   FaultAction,
+  JobOutcome,
   HardwareAvailabilityStatus,
   RequestRecord,
 } from "./types";
@@ -55,7 +57,12 @@ export interface Emulator {
   /** Resolves once background work (file processing) started so far has finished. */
   idle(): Promise<void>;
   readonly control: {
-    failJob(jobId: string, message: string): void;
+    /** Fails the job now with `message`: status `error`, or `user_error` (Together blames the input). */
+    failJob(jobId: string, message: string, status?: "error" | "user_error"): void;
+    /** An internal error now: the job fails, is refunded, and Together restarts it; returns the new job's id. */
+    restartJob(jobId: string, message?: string): string;
+    /** The account's billing limit stops the job now (a billing_limit event). */
+    stopJobForBillingLimit(jobId: string, message?: string): void;
     setEndpointError(endpointId: string, message: string): void;
     stopEndpointForInactivity(endpointId: string): void;
     setHardwareAvailability(hardwareId: string, status: HardwareAvailabilityStatus): void;
@@ -90,6 +97,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   const summary = (): EmulatorSummary => {
     const now = clock.now();
+    materializeRestarts(store, now);
     const files = [...store.files.values()];
     const jobs = [...store.jobs.values()];
     const endpoints = [...store.endpoints.values()];
@@ -115,6 +123,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     }
     if (url.pathname !== "/_emulator/state") return undefined;
     const now = clock.now();
+    materializeRestarts(store, now);
     return json({
       summary: summary(),
       time: new Date(now).toISOString(),
@@ -158,6 +167,12 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (!job) throw new Error(`emulator: no fine-tune job ${id}`);
     return job;
   };
+  const mustRunningJob = (id: string) => {
+    const job = mustJob(id);
+    const status = jobStatus(job, clock.now());
+    if (TERMINAL_STATUSES.has(status)) throw new Error(`emulator: job ${id} is already ${status}`);
+    return job;
+  };
   const mustEndpoint = (id: string) => {
     const ep = store.liveEndpoint(id);
     if (!ep) throw new Error(`emulator: no endpoint ${id}`);
@@ -184,13 +199,16 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     summary,
     idle,
     control: {
-      failJob(jobId, message) {
-        const job = mustJob(jobId);
-        const now = clock.now();
-        if (TERMINAL_STATUSES.has(jobStatus(job, now)))
-          throw new Error(`emulator: job ${jobId} is already ${jobStatus(job, now)}`);
-        job.errorAt = now;
-        job.errorMessage = message;
+      failJob(jobId, message, status = "error") {
+        scheduleOutcome(mustRunningJob(jobId), status, clock.now(), message);
+      },
+      restartJob(jobId, message) {
+        const id = scheduleOutcome(mustRunningJob(jobId), "restart", clock.now(), message)!;
+        materializeRestarts(store, clock.now());
+        return id;
+      },
+      stopJobForBillingLimit(jobId, message) {
+        scheduleOutcome(mustRunningJob(jobId), "billing_limit", clock.now(), message);
       },
       setEndpointError(endpointId, message) {
         mustEndpoint(endpointId).phase = { kind: "error", since: clock.now(), message };

@@ -14,9 +14,15 @@ export type JobStatus =
   | "cancel_requested"
   | "cancelled"
   | "error"
+  | "user_error"
   | "completed";
 
-export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(["cancelled", "error", "completed"]);
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set([
+  "cancelled",
+  "error",
+  "user_error",
+  "completed",
+]);
 
 /** Tokens the job trains and evaluates on: all planned, or up to where early stopping ends it. */
 export function totalTokens(job: JobRecord): number {
@@ -35,7 +41,7 @@ export function buildSchedule(createdAt: number, tokens: number, d: JobDurations
 }
 
 export function jobStatus(job: JobRecord, now: number): JobStatus {
-  if (job.errorAt !== undefined && now >= job.errorAt) return "error";
+  if (job.errorAt !== undefined && now >= job.errorAt) return job.errorStatus ?? "error";
   if (job.cancelRequestedAt !== undefined && now >= job.cancelRequestedAt) {
     return now >= (job.cancelledAt ?? Infinity) ? "cancelled" : "cancel_requested";
   }
@@ -87,12 +93,13 @@ export function tokenized(job: JobRecord, now: number): boolean {
   return Math.min(now, haltAt(job)) >= job.schedule.runningAt;
 }
 
-/** Nano-dollars. A cancelled or failed job pays for the steps it completed only. */
+/** Nano-dollars. A cancelled or failed job pays for the steps it completed only; a restarted one is refunded. */
 export function priceNano(job: JobRecord, now: number): number {
   const full = totalTokens(job) * job.usdPerToken * 1e9;
   const status = jobStatus(job, now);
+  if (job.restartedAs !== undefined && status === "error") return 0;
   const share =
-    status === "cancelled" || status === "error" || status === "cancel_requested"
+    status === "cancelled" || status === "error" || status === "user_error" || status === "cancel_requested"
       ? stepsCompleted(job, now) / Math.max(1, trainedSteps(job))
       : 1;
   return Math.round(full * share);
@@ -165,7 +172,15 @@ export function checkpoints(job: JobRecord, now: number): Checkpoint[] {
 export function jobEvents(job: JobRecord, now: number): TimedEvent[] {
   const s = job.schedule;
   const ev: TimedEvent[] = [
-    { at: job.createdAt, type: "job_pending", message: "Fine-tune request created", level: "info" },
+    {
+      at: job.createdAt,
+      type: "job_pending",
+      message:
+        job.restartOf === undefined
+          ? "Fine-tune request created"
+          : `Restart of job ${job.restartOf} after an internal error`,
+      level: "info",
+    },
     ...job.warnings.map((message) => ({
       at: job.createdAt,
       type: "warning",
@@ -299,15 +314,39 @@ export function jobEvents(job: JobRecord, now: number): TimedEvent[] {
       out.push({ at: job.cancelledAt, type: "job_stopped", message: "Job cancelled", level: "info" });
     }
   }
-  if (job.errorAt !== undefined && job.errorAt <= now) {
-    out.push({
-      at: job.errorAt,
-      type: "job_error",
-      message: job.errorMessage ?? "Job failed",
-      level: "error",
-    });
-  }
+  if (job.errorAt !== undefined && job.errorAt <= now) out.push(...failureEvents(job, job.errorAt));
+  // A stable sort: events at one instant keep the order they were pushed in.
   return out.sort((a, b) => a.at - b.at);
+}
+
+/** What a failure says: the error (or the billing limit), and for a restart the refund and the new job's id. */
+function failureEvents(job: JobRecord, at: number): TimedEvent[] {
+  const message = job.errorMessage ?? "Job failed";
+  const out: TimedEvent[] = [
+    { at, type: job.errorEvent ?? "job_error", message, level: "error", step: stepsAt(job, at) },
+  ];
+  if (job.restartedAs !== undefined) {
+    const usd = (totalTokens(job) * job.usdPerToken * stepsAt(job, at)) / Math.max(1, trainedSteps(job));
+    out.push(
+      {
+        at,
+        type: "refund",
+        message: `Refunded $${usd.toFixed(6)} for job ${job.id}: it stopped on an internal error`,
+        level: "info",
+      },
+      {
+        at,
+        type: "job_restarted",
+        message: `Job ${job.id} restarted as ${job.restartedAs} after an internal error`,
+        level: "warning",
+      },
+    );
+  }
+  return out;
+}
+
+function stepsAt(job: JobRecord, at: number): number {
+  return Math.min(trainedSteps(job), Math.floor(trainingFraction(job, at) * totalSteps(job)));
 }
 
 export function eventView(job: JobRecord, e: TimedEvent, now: number): Record<string, unknown> {

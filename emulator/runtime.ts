@@ -2,6 +2,7 @@
 import type * as http from "node:http";
 import type { EmulatedClock } from "./clock";
 import type { Reply } from "./http";
+import type { FaultAction } from "./types";
 import type { EmulatorStore } from "./store";
 
 export interface Runtime {
@@ -27,6 +28,8 @@ export interface RouteContext {
   chunks(): AsyncIterable<Buffer>;
   /** Streaming routes record the non-byte part of what they received (form fields). */
   recordBody(body: unknown): void;
+  /** An injected fault for what the request creates rather than for the request itself. */
+  readonly jobFault?: Extract<FaultAction, { type: "job" }>;
 }
 
 export interface Route {

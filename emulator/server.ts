@@ -72,6 +72,13 @@ async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.Ser
   deps.requests.push(record);
 
   let fault = deps.faults.take(method, path);
+  let jobFault: Extract<FaultAction, { type: "job" }> | undefined;
+  if (fault?.type === "job") {
+    // Not a fault of this request: it succeeds, and the job it creates meets the outcome later.
+    record.fault = "job";
+    jobFault = fault;
+    fault = undefined;
+  }
   if (fault?.type === "latency") {
     record.fault = "latency";
     await sleep(fault.ms);
@@ -94,7 +101,7 @@ async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.Ser
   if (midBody) record.fault = "reset-mid-body";
   if (resetAfter) record.fault = "reset-after";
 
-  const reply = await dispatch(deps, req, url, method, record, midBody).catch((err: unknown) => {
+  const reply = await dispatch(deps, req, url, method, record, midBody, jobFault).catch((err: unknown) => {
     if (err instanceof ConnectionDropped) return undefined;
     if (err instanceof ApiError) return errorReply(err);
     throw err;
@@ -119,6 +126,7 @@ async function dispatch(
   method: string,
   record: RequestRecord,
   midBody: boolean,
+  jobFault: Extract<FaultAction, { type: "job" }> | undefined,
 ): Promise<Reply> {
   const path = url.pathname;
   const candidates = deps.routes.map((r) => ({ r, m: r.pattern.exec(path) })).filter((c) => c.m !== null);
@@ -177,6 +185,7 @@ async function dispatch(
     recordBody: (b) => {
       record.body = redactSecrets(b);
     },
+    ...(jobFault !== undefined ? { jobFault } : {}),
   };
   const reply = await hit.r.handle(ctx);
   if (hit.r.body === "stream" && !consumed) req.resume();

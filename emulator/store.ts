@@ -107,6 +107,15 @@ export interface JobRecord extends JobTraining {
   cancelledAt?: number;
   errorAt?: number;
   errorMessage?: string;
+  /** What the job reports from errorAt on: `error` (default) or `user_error` (Together blames the input). */
+  errorStatus?: "error" | "user_error";
+  /** The event that says why: `job_error` (default) or `billing_limit` (the account's limit stopped it). */
+  errorEvent?: "job_error" | "billing_limit";
+  /** Set when Together restarts the job after an internal error: the id of the new job, which exists from
+   *  errorAt on (made by job-restarts.ts when a request first sees that time). The failed job is refunded. */
+  restartedAs?: string;
+  /** The job this one restarts. */
+  restartOf?: string;
   deleted: boolean;
 }
 

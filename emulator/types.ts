@@ -9,8 +9,22 @@ export interface EmulatorOptions {
   dataDir?: string;
 }
 
+/** What can happen to a fine-tune job after it was created (Together's side, not the request's). */
+export type JobOutcome =
+  /** An internal error: the job fails, is refunded, and Together restarts it under a new job id. */
+  | "restart"
+  /** An internal error without a restart. */
+  | "error"
+  /** Together blames the input: status user_error with the message. */
+  | "user_error"
+  /** The account's billing limit stops the job (a billing_limit event). */
+  | "billing_limit";
+
 export type FaultAction =
   | { type: "status"; status: number; retryAfterSeconds?: number; message?: string }
+  /** On `POST /v1/fine-tunes`: the request succeeds, and the job it creates meets `outcome` once this fraction of
+   *  its training is done (default 0.5). */
+  | { type: "job"; outcome: JobOutcome; atFraction?: number; message?: string }
   | { type: "latency"; ms: number }
   | {
       type: "reset";
@@ -43,7 +57,7 @@ export interface RequestRecord {
   /** Emulated epoch ms when the request arrived. */
   at: number;
   /** Which injected fault hit this request, if any. */
-  fault?: "status" | "latency" | "reset-before" | "reset-after" | "reset-mid-body";
+  fault?: "status" | "latency" | "reset-before" | "reset-after" | "reset-mid-body" | "job";
 }
 
 export interface EmulatorSummary {

@@ -253,7 +253,9 @@ export interface FineTuneCheckpoint {
  * Jobs are immutable: changing a training argument replaces the job.
  */
 export class FineTuneJob extends pulumi.dynamic.Resource {
-  /** Together job id (`ft-…`); also the resource id. */
+  /** Together job id (`ft-…`) of the live job. The resource id is the job first started; when Together restarts
+   *  a job after an internal error it does so under a new id, which `jobId` then follows (refresh, update and
+   *  destroy act on it). */
   declare readonly jobId: pulumi.Output<string>;
   /** Last observed status: pending, queued, running, compressing, uploading, cancel_requested,
    *  cancelled, error, user_error or completed. */

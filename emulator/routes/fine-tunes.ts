@@ -12,6 +12,7 @@ import {
 } from "../catalog";
 import { processingState } from "../file-state";
 import { earlyStopEval, validationLoss } from "../early-stopping";
+import { materializeRestarts, scheduleOutcome, trainingTime } from "../job-restarts";
 import { resolveCheckpoint, validateCreate, type JobSpec } from "../fine-tune-validation";
 import { ApiError, badRequest, json, notFound } from "../http";
 import {
@@ -117,6 +118,9 @@ function createJob(ctx: RouteContext): JobRecord {
     deleted: false,
   };
   ctx.rt.store.jobs.set(id, job);
+  const fault = ctx.jobFault;
+  if (fault !== undefined)
+    scheduleOutcome(job, fault.outcome, trainingTime(job, fault.atFraction ?? 0.5), fault.message);
   return job;
 }
 
@@ -160,7 +164,18 @@ function estimatePrice(ctx: RouteContext): Record<string, unknown> {
   };
 }
 
+/** Every fine-tune route first makes the jobs Together restarted by now, so they are listed and readable. */
 export function fineTuneRoutes(): Route[] {
+  return routes().map((r) => ({
+    ...r,
+    handle: (ctx) => {
+      materializeRestarts(ctx.rt.store, ctx.now);
+      return r.handle(ctx);
+    },
+  }));
+}
+
+function routes(): Route[] {
   return [
     {
       method: "POST",

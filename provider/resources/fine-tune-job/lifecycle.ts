@@ -26,7 +26,7 @@ import { authFailure } from "../../shared/auth-failure";
 import { estimateLine, estimatePrice, gateRefusal, type PriceEstimate } from "./cost-gate";
 import { deprecationWarning } from "./deprecation";
 import { isFailedStatus, isTerminalStatus, satisfies } from "./job-status";
-import { awaitJob, describeJob } from "./job-wait";
+import { awaitJob, describeJob, followRestarts } from "./job-wait";
 import { mayHaveCheckpoints, readCheckpoints } from "./artifacts";
 import { limitsFailures, lookUpLimits } from "./limits";
 import { usd } from "../../shared/usd";
@@ -344,12 +344,22 @@ async function adopt(ctx: ProviderContext, i: FineTuneJobInputs, jobId: string):
 async function usableJob(ctx: ProviderContext, id: string): Promise<WireFineTune | undefined> {
   let job: WireFineTune;
   try {
-    job = await ctx.client().fineTunes.get(id);
+    // A job Together restarted is usable as the job it was restarted as.
+    job = (await followRestarts(ctx, undefined, await ctx.client().fineTunes.get(id))).job;
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw e;
   }
   return isFailedStatus(job.status) || job.status.toLowerCase() === "cancel_requested" ? undefined : job;
+}
+
+/**
+ * The job a resource stands for now. The resource id is the job first started (Pulumi cannot change an id after
+ * create); when Together restarts that job under a new id, `jobId` in the outputs follows the live job, and read,
+ * update and delete act on it.
+ */
+function liveJobId(resourceId: string, props: Record<string, unknown>): string {
+  return typeof props.jobId === "string" && props.jobId !== "" ? props.jobId : resourceId;
 }
 
 /** Cancels; a job that reached a terminal state in the meantime (Together answers 400) needs no cancel. */
@@ -478,7 +488,8 @@ export const lifecycle: ResourceLifecycle = {
   async read(id, props, ctx) {
     let job: WireFineTune;
     try {
-      job = await ctx.client().fineTunes.get(id);
+      job = (await followRestarts(ctx, nameOf(props), await ctx.client().fineTunes.get(liveJobId(id, props))))
+        .job;
     } catch (e) {
       if (isNotFound(e)) return { id: "" };
       throw e;
@@ -487,9 +498,10 @@ export const lifecycle: ResourceLifecycle = {
     return { id, props: jobOutputs(props, job, props.estimatedPriceUsd, checkpoints) };
   },
 
-  async update(id, olds, news, ctx) {
+  async update(resourceId, olds, news, ctx) {
     registerSecrets(ctx, news);
     const i = fineTuneJobInputs.parse(news);
+    const id = liveJobId(resourceId, olds);
     let job: WireFineTune;
     try {
       job = await ctx.client().fineTunes.get(id);
@@ -503,16 +515,18 @@ export const lifecycle: ResourceLifecycle = {
     return { outs: await settle(ctx, i, job, olds.estimatedPriceUsd ?? news.estimatedPriceUsd) };
   },
 
-  async delete(id, props, ctx) {
+  async delete(resourceId, props, ctx) {
     const who = subject(nameOf(props));
     const api = ctx.client().fineTunes;
     let job: WireFineTune;
     try {
-      job = await api.get(id);
+      // A restart since the last refresh still bills: the job to stop is the live one.
+      job = (await followRestarts(ctx, nameOf(props), await api.get(liveJobId(resourceId, props)))).job;
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
     }
+    const id = job.id;
     if (!isTerminalStatus(job.status)) {
       ctx.log.info(`${who}: cancelling fine-tune job ${id} (${describeJob(job)}).`);
       try {
