@@ -68,7 +68,7 @@ export interface FineTuneEarlyStoppingArgs {
   /** Evaluations in a row without an improvement of at least `minDelta` before training stops, 1 or more.
    *  `nEvals` must be at least `patience + warmupEvals + 1`, so a plateau can be seen. */
   patience: number;
-  /** Smallest drop of the validation loss that counts as an improvement, 0 or more. Default (Together): 0. */
+  /** Smallest drop of the validation loss that counts as an improvement, 0 or more. Default: Together's (not sent). */
   minDelta?: number;
   /** First evaluations left out of the decision (they still set the baseline loss), 0 or more; 0 disables
    *  the warm-up. Default (Together): 1. */
