@@ -16,6 +16,7 @@ import { materializeRestarts, scheduleOutcome } from "./job-restarts";
 import { jobStatus, TERMINAL_STATUSES } from "./job-timeline";
 import { fileRoutes, fileView } from "./routes/files";
 import { endpointRoutes, endpointView } from "./routes/endpoints";
+import { downloadRoutes } from "./routes/downloads";
 import { fineTuneRoutes } from "./routes/fine-tunes";
 import type { Runtime } from "./runtime";
 import { filterLog } from "./request-log";
@@ -144,7 +145,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const server = http.createServer(
     createHandler({
       rt,
-      routes: [...fileRoutes(), ...fineTuneRoutes(), ...endpointRoutes()],
+      routes: [...fileRoutes(), ...fineTuneRoutes(), ...endpointRoutes(), ...downloadRoutes()],
       faults,
       requests,
       apiKey,

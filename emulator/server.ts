@@ -2,6 +2,7 @@
 // writing replies (or deliberately not writing them).
 import { randomUUID } from "node:crypto";
 import type * as http from "node:http";
+import type { Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { FaultInjector } from "./faults";
 import {
@@ -98,8 +99,10 @@ async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.Ser
   }
   const midBody = fault?.type === "reset" && fault.phase === "mid-body";
   const resetAfter = fault?.type === "reset" && fault.phase === "after";
+  const midResponse = fault?.type === "reset" && fault.phase === "mid-response" ? fault : undefined;
   if (midBody) record.fault = "reset-mid-body";
   if (resetAfter) record.fault = "reset-after";
+  if (midResponse) record.fault = "reset-mid-response";
 
   const reply = await dispatch(deps, req, url, method, record, midBody, jobFault).catch((err: unknown) => {
     if (err instanceof ConnectionDropped) return undefined;
@@ -116,7 +119,8 @@ async function handle(deps: ServerDeps, req: http.IncomingMessage, res: http.Ser
     return;
   }
   record.status = reply.status;
-  writeReply(res, reply);
+  if (midResponse) writeCut(res, socket, reply, midResponse.afterBytes);
+  else writeReply(res, reply);
 }
 
 async function dispatch(
@@ -288,6 +292,43 @@ function statusFault(fault: Extract<FaultAction, { type: "status" }>): Reply {
     ),
     headers,
   );
+}
+
+/** Sends the head and the first `afterBytes` of the body (default: half of it), then drops the connection. */
+function writeCut(res: http.ServerResponse, socket: Socket, reply: Reply, afterBytes?: number): void {
+  const payload = reply.stream
+    ? undefined
+    : Buffer.from(reply.json === undefined ? "" : JSON.stringify(reply.json));
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+  if (payload) {
+    res.setHeader("content-type", "application/json");
+    res.setHeader("content-length", payload.length);
+  }
+  res.statusCode = reply.status;
+  const size = Number(res.getHeader("content-length"));
+  let left = afterBytes ?? Math.floor((Number.isFinite(size) ? size : 0) / 2);
+  if (payload || left === 0) {
+    reply.stream?.destroy();
+    res.write(payload?.subarray(0, left) ?? Buffer.alloc(0), () => socket.destroy());
+    return;
+  }
+  const stream = reply.stream!;
+  const onData = (chunk: Buffer): void => {
+    if (chunk.length < left) {
+      left -= chunk.length;
+      if (!res.write(chunk)) {
+        stream.pause();
+        res.once("drain", () => stream.resume());
+      }
+      return;
+    }
+    stream.off("data", onData);
+    stream.destroy();
+    res.write(chunk.subarray(0, left), () => socket.destroy());
+  };
+  stream.on("data", onData);
+  stream.on("end", () => res.end());
+  stream.on("error", () => res.destroy());
 }
 
 function writeReply(res: http.ServerResponse, reply: Reply): void {

@@ -29,8 +29,10 @@ export type FaultAction =
   | {
       type: "reset";
       /** before: dropped before processing (nothing committed); after: processed and committed, then
-       *  dropped (the ambiguous create); mid-body: dropped after part of the request body arrived. */
-      phase: "before" | "after" | "mid-body";
+       *  dropped (the ambiguous create); mid-body: dropped after part of the request body arrived;
+       *  mid-response: answered, then dropped after `afterBytes` of the response body (default: half of it). */
+      phase: "before" | "after" | "mid-body" | "mid-response";
+      afterBytes?: number;
     };
 
 export interface FaultRule {
@@ -57,7 +59,8 @@ export interface RequestRecord {
   /** Emulated epoch ms when the request arrived. */
   at: number;
   /** Which injected fault hit this request, if any. */
-  fault?: "status" | "latency" | "reset-before" | "reset-after" | "reset-mid-body" | "job";
+  fault?:
+    "status" | "latency" | "reset-before" | "reset-after" | "reset-mid-body" | "reset-mid-response" | "job";
 }
 
 export interface EmulatorSummary {
