@@ -1,3 +1,4 @@
+import { download, type DownloadOptions, type DownloadResult } from "./downloads";
 import { type Transport } from "./transport";
 import {
   type WireEstimatePrice,
@@ -91,6 +92,11 @@ export class FineTunesApi {
       WireFineTuneCheckpointListSchema,
     );
     return r.data;
+  }
+
+  /** `GET /finetune/download` streamed to `opts.path`: resumed with a range after a dropped connection. */
+  download(opts: DownloadOptions): Promise<DownloadResult> {
+    return download(this.t, opts);
   }
 
   /** A pure computation on the server, so safe to retry. */

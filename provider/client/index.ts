@@ -5,9 +5,19 @@ export * from "./secret-fields";
 // Part of the client's public API; the implementation is the provider's one redactor.
 export { REDACTED, redact } from "../shared/redact";
 export { isLoopbackHost, isSecureUrl, parseBaseUrl } from "./base-url";
-export { type ApiCall, type ExternalCall, type RawResponse, Transport, apiMessageOf } from "./transport";
+export {
+  type ApiCall,
+  BodyInterrupted,
+  type ExternalCall,
+  type RawResponse,
+  type StreamCall,
+  type StreamingResponse,
+  Transport,
+  apiMessageOf,
+} from "./transport";
 export { FilesApi } from "./files";
 export { FineTunesApi, fineTuneCreateBody } from "./fine-tunes";
+export type { DownloadCheckpoint, DownloadOptions, DownloadRestart, DownloadResult } from "./downloads";
 export { EndpointsApi } from "./endpoints";
 export { HardwareApi } from "./hardware";
 export { ModelsApi } from "./models";

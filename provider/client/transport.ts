@@ -38,6 +38,32 @@ export interface RawResponse {
   header: (name: string) => string | undefined;
 }
 
+/** A response whose body is handed over as it arrives (downloads), instead of being buffered. */
+export interface StreamingResponse {
+  status: number;
+  header: (name: string) => string | undefined;
+  body: AsyncIterable<Buffer>;
+}
+
+/**
+ * A GET whose body is streamed to `consume`, with the retry rules of every other read. Each attempt asks
+ * `headers()` afresh (a resumed download sends a new Range). A response with a status `accept` allows goes to
+ * `consume`; others fail like any call. The body is read with an inactivity limit rather than a total deadline.
+ */
+export interface StreamCall {
+  call: string;
+  /** An API path (authenticated) or a URL the API handed out (authenticated only on the API's own origin). */
+  target: { path: string; query?: Query } | { url: URL };
+  headers: () => Record<string, string>;
+  accept: (status: number) => boolean;
+  /** Throw BodyInterrupted to have the attempt retried like a dropped connection. */
+  consume: (res: StreamingResponse) => Promise<void>;
+  signal?: AbortSignal | undefined;
+}
+
+/** Thrown by a stream consumer when the body ended early: the attempt is retried like a network failure. */
+export class BodyInterrupted extends Error {}
+
 /** One logical call against the API host (path relative to the base URL). */
 export interface ApiCall {
   /** Names the client call in InvalidResponseError messages, e.g. "files.get". */
@@ -84,6 +110,9 @@ interface Send {
   onBodySent?: ((bytes: number) => void) | undefined;
   signal?: AbortSignal | undefined;
   secrets: string[];
+  /** Streamed calls: headers added per attempt, and the consumer of an accepted response's body. */
+  attemptHeaders?: (() => Record<string, string>) | undefined;
+  consume?: ((res: StreamingResponse) => Promise<void>) | undefined;
 }
 
 class AttemptFailure extends Error {
@@ -285,6 +314,31 @@ export class Transport {
     });
   }
 
+  /** Streams a GET's body to `c.consume`; resolves once it has consumed an accepted response. */
+  async stream(c: StreamCall): Promise<void> {
+    const api = "path" in c.target;
+    const url = "path" in c.target ? this.urlOf(c.target.path, c.target.query) : c.target.url;
+    // The key goes only to the API's own origin, never to a storage host a redirect points at.
+    const authenticated = api || url.origin === this.baseUrl.origin;
+    await this.send({
+      method: "GET",
+      url,
+      label: { method: "GET", path: api ? url.pathname : `${url.origin}${url.pathname}` },
+      headers: {
+        ...(authenticated && { authorization: `Bearer ${this.#opts.apiKey}` }),
+        "user-agent": this.#opts.userAgent,
+      },
+      kind: "idempotent",
+      expect: c.accept,
+      timeoutMs: this.#opts.timeoutMs,
+      idleTimeout: true,
+      signal: c.signal,
+      secrets: [this.#opts.apiKey],
+      attemptHeaders: c.headers,
+      consume: c.consume,
+    });
+  }
+
   private log(line: string, secrets: string[]): void {
     this.#opts.log?.(redact(line, secrets));
   }
@@ -359,28 +413,37 @@ export class Transport {
       if (s.idleTimeout) arm();
       s.onBodySent?.(bytes);
     };
+    let consuming = false;
+    let bodyFailed = false;
     try {
       const res = await request(s.url, {
         method: s.method,
-        headers: s.headers,
+        headers: s.attemptHeaders ? { ...s.headers, ...s.attemptHeaders() } : s.headers,
         body: undiciBody(s.body?.()),
         signal: controller.signal,
         dispatcher: this.agent.compose(trackWrites(onBodySent, () => (written = true))),
         headersTimeout: s.timeoutMs,
         bodyTimeout: s.timeoutMs,
       });
-      const body = Buffer.from(await res.body.arrayBuffer());
       const headers = res.headers;
-      return {
-        status: res.statusCode,
-        body,
-        header: (name) => {
-          const v = headers[name.toLowerCase()];
-          return Array.isArray(v) ? v[0] : v;
-        },
+      const header = (name: string): string | undefined => {
+        const v = headers[name.toLowerCase()];
+        return Array.isArray(v) ? v[0] : v;
       };
+      if (s.consume && s.expect(res.statusCode)) {
+        // From here undici's bodyTimeout is the inactivity limit; a multi-gigabyte body has no total deadline.
+        clearTimeout(timer);
+        res.body.once("error", () => (bodyFailed = true));
+        consuming = true;
+        await s.consume({ status: res.statusCode, header, body: res.body });
+        return { status: res.statusCode, body: Buffer.alloc(0), header };
+      }
+      const body = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, body, header };
     } catch (err) {
       if (s.signal?.aborted) throw s.signal.reason as Error;
+      // A consumer's own failure (a full disk, a bad response) is not the connection's: not retried.
+      if (consuming && !bodyFailed && !timedOut && !(err instanceof BodyInterrupted)) throw err;
       const timeout = timedOut || TIMEOUT_CODES.has(errorCode(err) ?? "");
       throw new AttemptFailure(
         { type: timeout ? "timeout" : "network", written },
