@@ -6,7 +6,10 @@ import { checkJsonlRange, type RangeReply, type RangeTask } from "./range-check"
 
 if (parentPort === null) throw new Error("jsonl-range-worker runs only as a worker thread");
 const port = parentPort;
-checkJsonlRange(workerData as RangeTask).then(
-  (result) => port.postMessage({ result } satisfies RangeReply),
-  (err: unknown) => port.postMessage({ error: errorText(err) } satisfies RangeReply),
-);
+let reply: RangeReply;
+try {
+  reply = { result: checkJsonlRange(workerData as RangeTask) };
+} catch (err) {
+  reply = { error: errorText(err) };
+}
+port.postMessage(reply);

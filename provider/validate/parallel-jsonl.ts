@@ -47,7 +47,7 @@ export async function checkJsonlInParallel(
     throw err;
   });
   const [hashed, checked] = await Promise.allSettled([
-    readThrough(fh, hash, undefined, READ_CHUNK_BYTES, undefined, stopHashing.signal),
+    readThrough(fh, hash, undefined, READ_CHUNK_BYTES, stopHashing.signal),
     checking,
   ]);
   if (checked.status === "rejected") throw checked.reason;

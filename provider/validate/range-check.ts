@@ -1,11 +1,11 @@
 // One byte range of a JSONL file checked on its own, as a worker does it: line numbers count from the range's
 // first line, and the failures come back raw so the merge can number and word them for the whole file.
-import { promises as fs } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { type IssueSink, type Problem } from "./issues";
 import { type FormatMismatch, JsonlChecker } from "./jsonl-check";
 import { READ_CHUNK_BYTES } from "./limits";
 import { type JsonlFormat } from "./line-rules";
-import { type ByteRange, readThrough } from "./read-through";
+import { type ByteRange, readRangeSync } from "./read-through";
 
 export interface RangeTask extends ByteRange {
   file: string;
@@ -50,14 +50,15 @@ class RangeIssues implements IssueSink {
   }
 }
 
-export async function checkJsonlRange(task: RangeTask): Promise<RangeResult> {
+/** Synchronous: it is a worker thread's whole job (see readRangeSync). */
+export function checkJsonlRange(task: RangeTask): RangeResult {
   const issues = new RangeIssues(task.maxErrors);
   const checker = new JsonlChecker(issues, task.formats, task.seed);
-  const fh = await fs.open(task.file, "r");
+  const fd = openSync(task.file, "r");
   try {
-    await readThrough(fh, undefined, checker.consume, READ_CHUNK_BYTES, task);
+    readRangeSync(fd, task, checker.consume, READ_CHUNK_BYTES);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
   const result: RangeResult = { lines: checker.lines, issues: issues.kept, omitted: issues.omitted };
   if (checker.format !== undefined && checker.formatLine > 0) {

@@ -13,11 +13,7 @@ export const RANGE_WORKER_SCRIPT = path.join(__dirname, "jsonl-range-worker.js")
 export const RUNNING_FROM_SOURCES = __filename.endsWith(".ts");
 
 export async function checkRanges(tasks: RangeTask[], script: string | undefined): Promise<RangeResult[]> {
-  if (script === undefined) {
-    const results: RangeResult[] = [];
-    for (const task of tasks) results.push(await checkJsonlRange(task));
-    return results;
-  }
+  if (script === undefined) return tasks.map(checkJsonlRange);
   const workers: Worker[] = [];
   try {
     return await Promise.all(

@@ -12,8 +12,9 @@ export async function splitAtNewlines(fh: FileHandle, size: number, parts: numbe
   const probe = Buffer.allocUnsafe(PROBE_BYTES);
   for (let i = 1; i < parts; i++) {
     const previous = cuts[cuts.length - 1]!;
-    const target = Math.max(previous, Math.floor((size * i) / parts));
-    cuts.push(await nextLineStart(fh, probe, target, size));
+    const target = Math.floor((size * i) / parts);
+    // A long line took the previous range past this share's start: no cut, rather than a tiny range.
+    cuts.push(target <= previous ? previous : await lineStartFrom(fh, probe, target, size));
   }
   cuts.push(size);
   const ranges: ByteRange[] = [];
@@ -25,9 +26,10 @@ export async function splitAtNewlines(fh: FileHandle, size: number, parts: numbe
   return ranges;
 }
 
-/** The offset just after the first newline at or after `from`; `size` when there is none. */
-async function nextLineStart(fh: FileHandle, probe: Buffer, from: number, size: number): Promise<number> {
-  for (let at = from; at < size;) {
+/** The first line start at or after `target` (> 0): just after the first newline from `target - 1` on;
+ *  `size` when there is none. */
+async function lineStartFrom(fh: FileHandle, probe: Buffer, target: number, size: number): Promise<number> {
+  for (let at = target - 1; at < size;) {
     const { bytesRead } = await fh.read(probe, 0, Math.min(probe.length, size - at), at);
     if (bytesRead === 0) break;
     const nl = probe.subarray(0, bytesRead).indexOf(NEWLINE);

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { inspectTrainingFile } from "../../provider/validate";
 import { IssueCollector } from "../../provider/validate/issues";
+import { READ_CHUNK_BYTES } from "../../provider/validate/limits";
 import { checkJsonlInParallel } from "../../provider/validate/parallel-jsonl";
 import * as rangeWorkers from "../../provider/validate/range-workers";
 import { type ByteRange } from "../../provider/validate/read-through";
@@ -290,6 +291,21 @@ test("a line longer than a share leaves fewer ranges, down to one pass", async (
   const { report, ranges } = await inRanges(lone, 4);
   expect(ranges).toBe(0);
   expect(report).toEqual(await onePass(lone));
+});
+
+test("a line longer than the read chunk inside a range is read whole", async () => {
+  const long = goodLine(2)
+    .toString()
+    .replace("ok 2", `ok ${"é".repeat(READ_CHUNK_BYTES)}`);
+  const lines = [goodLine(0), goodLine(1), Buffer.from(long), badLine("role", 300), goodLine(3)];
+  const file = write("long-line-in-range.jsonl", join(lines, "\n", false));
+  const expected = await onePass(file);
+  expect(expected.errors.map((e) => e.line)).toEqual([4]);
+  for (const workers of [2, 3]) {
+    const { report, ranges } = await inRanges(file, workers);
+    expect(ranges).toBe(2);
+    expect(report).toEqual(expected);
+  }
 });
 
 test("a small file is checked in one pass by default: no range, no worker", async () => {
