@@ -354,6 +354,18 @@ async function usableJob(ctx: ProviderContext, id: string): Promise<WireFineTune
 }
 
 /**
+ * The usable jobs behind these ids, each once: Together's restart copies the request, so an errored job and the
+ * job it was restarted as both match it, and both lead to the same live job.
+ */
+async function liveJobs(ctx: ProviderContext, ids: string[]): Promise<WireFineTune[]> {
+  const seen = new Map<string, WireFineTune>();
+  for (const job of await Promise.all(ids.map((id) => usableJob(ctx, id)))) {
+    if (job !== undefined && !seen.has(job.id)) seen.set(job.id, job);
+  }
+  return [...seen.values()];
+}
+
+/**
  * The job a resource stands for now. The resource id is the job first started (Pulumi cannot change an id after
  * create); when Together restarts that job under a new id, `jobId` in the outputs follows the live job, and read,
  * update and delete act on it.
@@ -449,12 +461,14 @@ export const lifecycle: ResourceLifecycle = {
         ...(orphansFindable && {
           findOrphans: async () => {
             const ids = (await jobsMatching(ctx, body)).map((j) => j.id).filter((id) => !isHeld(KIND, id));
-            const jobs = await Promise.all(ids.map((id) => usableJob(ctx, id)));
-            return jobs.filter((j) => j !== undefined);
+            return (await liveJobs(ctx, ids)).filter((j) => !isHeld(KIND, j.id));
           },
         }),
         findMadeSince: async (before) => {
-          const jobs = await jobsMadeSince(ctx, body, before);
+          const jobs = await liveJobs(
+            ctx,
+            (await jobsMadeSince(ctx, body, before)).map((j) => j.id),
+          );
           if (jobs.length > 1) {
             throw new Error(
               `${subject(name)}: an interrupted earlier run started ${jobs.length} jobs matching this one: ` +
@@ -462,7 +476,7 @@ export const lifecycle: ResourceLifecycle = {
                 `(POST /v1/fine-tunes/<id>/cancel) and set adoptJobId to the one to keep.`,
             );
           }
-          return jobs[0] === undefined ? undefined : usableJob(ctx, jobs[0].id);
+          return jobs[0];
         },
         create: async (progress) => {
           estimate =

@@ -9,6 +9,7 @@ import { lifecycle as endpointLifecycle } from "../../../provider/resources/dedi
 import { lifecycle as jobLifecycle } from "../../../provider/resources/fine-tune-job/lifecycle";
 import { lifecycle as fileLifecycle } from "../../../provider/resources/training-file/lifecycle";
 import { JOURNAL_DIR_ENV } from "../../../provider/shared/create-journal";
+import { resetDeploymentMemory } from "../../../provider/shared/deployment-memory";
 import type { ProviderContext, ResourceLifecycle } from "../../../provider/shared/types";
 import { startEmulator, type Emulator } from "../../../emulator";
 
@@ -126,6 +127,44 @@ describe("create() interrupted mid-wait, then create() again", () => {
     );
     expect(emu.summary().jobsCreated - before).toBe(1);
     expect(logs.some((l) => l.includes(`adopting ${id} created by an interrupted earlier run`))).toBe(true);
+  });
+
+  test("FineTuneJob restarted by Together after the kill, re-run with no journal (a fresh runner): the job it was restarted as is adopted once, from Together", async () => {
+    const file = await client.files.upload({
+      path: FIXTURE,
+      fileName: "t2.jsonl",
+      purpose: "fine-tune",
+      fileType: "jsonl",
+    });
+    await emu.idle();
+    const before = emu.summary().jobsCreated;
+    const news = {
+      logicalName: "ft-restarted",
+      pulumiProject: "proj",
+      pulumiStack: "dev",
+      trainingFile: file.id,
+      model: "Qwen/Qwen3-0.6B",
+      suffix: "dev-ft-restarted",
+      waitFor: "running",
+    };
+    const first = killable();
+    const inputs = (await jobLifecycle.check({}, news, first.ctx)).inputs ?? {};
+    void jobLifecycle.create(inputs, first.ctx).catch(() => undefined);
+    for (let i = 0; i < 2_000 && !recorded(); i++) await new Promise((r) => setTimeout(r, 5));
+    first.kill();
+    const original = [...emu.store.jobs.keys()].at(-1)!;
+    const restarted = emu.control.restartJob(original);
+    // A fresh runner: no journal, and a new provider process that has seen nothing of the first.
+    fs.rmSync(journal, { recursive: true, force: true });
+    resetDeploymentMemory();
+    const again = context();
+    const { id } = await jobLifecycle.create(inputs, again.ctx);
+    // The original and its restart both match the request; they lead to one live job, adopted once.
+    expect(id).toBe(restarted);
+    expect(emu.summary().jobsCreated - before).toBe(2);
+    expect(
+      again.logs.some((l) => l.includes(`adopting ${restarted} created by an interrupted earlier run`)),
+    ).toBe(true);
   });
 
   test("DedicatedEndpoint: the starting endpoint is adopted, not created again", async () => {
