@@ -9,7 +9,7 @@ import type * as Runtime from "./runtime";
 /** Type tokens are `pulumi-nodejs:dynamic/together:<Kind>`, fixed forever: changing one orphans existing state. */
 export const RESOURCE_MODULE = "together";
 
-export type ShellKind = "TrainingFile" | "FineTuneJob" | "DedicatedEndpoint";
+export type ShellKind = "TrainingFile" | "FineTuneJob" | "DedicatedEndpoint" | "ModelDownload";
 
 function makeShell(kind: ShellKind): pulumi.dynamic.ResourceProvider {
   // The runtime, by package name, resolved from the provider process's working directory (the program's). When
@@ -68,4 +68,5 @@ export const shells: Record<ShellKind, pulumi.dynamic.ResourceProvider> = {
   TrainingFile: makeShell("TrainingFile"),
   FineTuneJob: makeShell("FineTuneJob"),
   DedicatedEndpoint: makeShell("DedicatedEndpoint"),
+  ModelDownload: makeShell("ModelDownload"),
 };

@@ -1,6 +1,6 @@
 import type { ResourceLifecycle } from "../shared/types";
 
-export const RESOURCE_KINDS = ["TrainingFile", "FineTuneJob", "DedicatedEndpoint"] as const;
+export const RESOURCE_KINDS = ["TrainingFile", "FineTuneJob", "DedicatedEndpoint", "ModelDownload"] as const;
 export type ResourceKind = (typeof RESOURCE_KINDS)[number];
 
 interface LifecycleModule {
@@ -12,6 +12,7 @@ export const lifecycles: Record<ResourceKind, () => ResourceLifecycle> = {
   TrainingFile: () => (require("./training-file/lifecycle") as LifecycleModule).lifecycle,
   FineTuneJob: () => (require("./fine-tune-job/lifecycle") as LifecycleModule).lifecycle,
   DedicatedEndpoint: () => (require("./dedicated-endpoint/lifecycle") as LifecycleModule).lifecycle,
+  ModelDownload: () => (require("./model-download/lifecycle") as LifecycleModule).lifecycle,
 };
 
 export function isResourceKind(kind: string): kind is ResourceKind {
