@@ -61,7 +61,8 @@ async function check(
   const checked: Record<string, unknown> = { ...pickChecked(value), extract: value.extract ?? false };
   const all: CheckFailure[] = [];
   if (![value.destinationPath, value.programDir, value.destination].some(containsUnknown)) {
-    const own = typeof olds.path === "string" ? olds.path : undefined;
+    // check receives the previous inputs: the file at their destination is this resource's own.
+    const own = typeof olds.destinationPath === "string" ? olds.destinationPath : undefined;
     all.push(...destinationFailures(name, checked as ModelDownloadCheckedInputs, own));
   }
   if (
