@@ -10,7 +10,8 @@ import { JsonlChecker } from "./jsonl-check";
 import {
   DEFAULT_MAX_ERRORS,
   GIB,
-  MAX_CHECK_WORKERS,
+  CHECK_BLOCK_BYTES,
+  MAX_CHECK_THREADS,
   MAX_FILE_SIZE_BYTES,
   MAX_FILE_SIZE_GIB,
   PARALLEL_MIN_BYTES,
@@ -207,17 +208,20 @@ async function inParallel(
   parallel: InspectOptions["parallel"],
   issues: IssueCollector,
 ): Promise<JsonlFacts | undefined> {
-  const workers = parallel?.workers ?? Math.min(os.availableParallelism(), MAX_CHECK_WORKERS);
-  if (workers < 2 || size < (parallel?.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
-  const ranges = await splitAtNewlines(fh, size, workers);
-  if (ranges.length < 2) return undefined;
+  // This thread is one of the cores: it hashes the file and checks blocks from the front.
+  const workers = parallel?.workers ?? Math.min(os.availableParallelism(), MAX_CHECK_THREADS) - 1;
+  if (workers < 1 || size < (parallel?.minBytes ?? PARALLEL_MIN_BYTES)) return undefined;
+  const blockBytes = parallel?.blockBytes ?? CHECK_BLOCK_BYTES;
+  const blocks = await splitAtNewlines(fh, size, Math.ceil(size / blockBytes));
+  if (blocks.length < 2) return undefined;
   return checkJsonlInParallel(
     fh,
     {
       file: filePath,
-      ranges,
+      blocks,
       formats: checker.formats,
       maxErrors: settings.maxErrors,
+      workers,
       script: RUNNING_FROM_SOURCES ? undefined : RANGE_WORKER_SCRIPT,
     },
     issues,

@@ -1,15 +1,14 @@
-// Worker-thread entry: checks the range in `workerData` and posts a RangeReply. Started by range-workers.ts
-// from the compiled dist/provider/validate/.
+// Worker-thread entry: checks blocks from the back of the shared claims in `workerData` (a BlocksTask) and
+// posts a BlocksReply once. Started by range-workers.ts from the compiled dist/provider/validate/.
 import { parentPort, workerData } from "node:worker_threads";
 import { errorText } from "../shared/error-text";
-import { checkJsonlRange, type RangeReply, type RangeTask } from "./range-check";
+import { type BlocksReply, type BlocksTask, checkBlocksFromBack } from "./range-check";
 
 if (parentPort === null) throw new Error("jsonl-range-worker runs only as a worker thread");
-const port = parentPort;
-let reply: RangeReply;
+let reply: BlocksReply;
 try {
-  reply = { result: checkJsonlRange(workerData as RangeTask) };
+  reply = { results: checkBlocksFromBack(workerData as BlocksTask) };
 } catch (err) {
   reply = { error: errorText(err) };
 }
-port.postMessage(reply);
+parentPort.postMessage(reply);

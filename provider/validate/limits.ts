@@ -26,5 +26,9 @@ export const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Below this a JSONL file is checked in one pass: starting worker threads (tens of ms) would cost more than
  *  a second core saves. */
 export const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
-/** Worker threads for one file at most; past a few, reading and merging outweigh another core. */
-export const MAX_CHECK_WORKERS = 4;
+/** Threads checking one file at most (the calling thread and workers); past a few, reading the file again
+ *  and merging outweigh another core. */
+export const MAX_CHECK_THREADS = 4;
+/** The unit of work the threads share out as they go: small enough that the slowest finishes at most one
+ *  block (tens of ms) after the others, large enough that each costs little to cut, claim and merge. */
+export const CHECK_BLOCK_BYTES = 8 * 1024 * 1024;

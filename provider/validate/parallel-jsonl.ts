@@ -1,22 +1,28 @@
-// A big JSONL file checked on several cores: its ranges in worker threads while this thread hashes the whole
-// file (SHA-256 is sequential, so it gets a core of its own rather than a share of each range). The report is
-// the one a single pass gives, to the line and the character (merge-ranges.ts).
-import { createHash } from "node:crypto";
+// A big JSONL file checked on several cores. The file is cut into blocks at newlines; this thread reads it
+// from the front, hashing every byte in order (SHA-256 is sequential) and checking each block it reaches
+// first, while worker threads check blocks from the back; where they meet depends on their speeds, so the
+// work balances itself whatever hashing costs on the machine. The report is the one a single pass gives, to
+// the line and the character (merge-ranges.ts).
+import { createHash, type Hash } from "node:crypto";
 import { type FileHandle } from "node:fs/promises";
+import { BlockClaims } from "./block-claims";
 import { type IssueCollector } from "./issues";
 import { READ_CHUNK_BYTES } from "./limits";
 import { type JsonlFormat } from "./line-rules";
 import { fileFormatOf, mergeRangeIssues, rangesToRecheck } from "./merge-ranges";
-import { type RangeTask } from "./range-check";
-import { checkRanges } from "./range-workers";
+import { type BlockRules, checkBlockHashing, type RangeResult } from "./range-check";
+import { startBackWorkers } from "./range-workers";
 import { type ByteRange, readThrough } from "./read-through";
 
 export interface ParallelJsonl {
   file: string;
-  ranges: ByteRange[];
+  /** The file cut at newlines, in order, covering it whole. */
+  blocks: ByteRange[];
   formats: boolean;
   maxErrors: number;
-  /** The compiled worker; undefined checks the ranges in this thread (see RUNNING_FROM_SOURCES). */
+  /** Worker threads besides this one. */
+  workers: number;
+  /** The compiled worker; undefined checks the back blocks in this thread (see RUNNING_FROM_SOURCES). */
   script: string | undefined;
 }
 
@@ -32,39 +38,64 @@ export async function checkJsonlInParallel(
   job: ParallelJsonl,
   issues: IssueCollector,
 ): Promise<JsonlFacts> {
-  const tasks: RangeTask[] = job.ranges.map((r) => ({
-    file: job.file,
-    start: r.start,
-    end: r.end,
-    formats: job.formats,
-    maxErrors: job.maxErrors,
-  }));
+  const rules: BlockRules = { formats: job.formats, maxErrors: job.maxErrors };
   const hash = createHash("sha256");
-  const stopHashing = new AbortController();
-  const checking = checkRanges(tasks, job.script).catch((err: unknown) => {
-    // No point hashing on: the check has failed. The hash must stop before the caller closes `fh`.
-    stopHashing.abort(err);
-    throw err;
-  });
-  const [hashed, checked] = await Promise.allSettled([
-    readThrough(fh, hash, undefined, READ_CHUNK_BYTES, stopHashing.signal),
-    checking,
-  ]);
-  if (checked.status === "rejected") throw checked.reason;
-  if (hashed.status === "rejected") throw hashed.reason;
+  const { results, bytes } = await checkBlocks(fh, job, job.blocks, rules, hash);
 
-  const results = checked.value;
   const file = fileFormatOf(results);
   const again = rangesToRecheck(results, file);
   if (again.length > 0 && file !== undefined) {
-    const redone = await checkRanges(
-      again.map((i) => ({ ...tasks[i]!, seed: file.format })),
-      job.script,
-    );
+    const blocks = again.map((i) => job.blocks[i]!);
+    const redone = await checkBlocks(fh, job, blocks, { ...rules, seed: file.format }, undefined);
     again.forEach((i, j) => {
-      results[i] = redone[j]!;
+      results[i] = redone.results[j]!;
     });
   }
   const lines = mergeRangeIssues(results, file, issues);
-  return { bytes: hashed.value, sha256: hash.digest("hex"), lines, format: file?.format };
+  return { bytes, sha256: hash.digest("hex"), lines, format: file?.format };
+}
+
+/** Every block's result, in block order; with `hash`, also every byte of the file hashed in order and the
+ *  byte count (`blocks` must then be the whole file's). */
+async function checkBlocks(
+  fh: FileHandle,
+  job: ParallelJsonl,
+  blocks: ByteRange[],
+  rules: BlockRules,
+  hash: Hash | undefined,
+): Promise<{ results: RangeResult[]; bytes: number }> {
+  const claims = new BlockClaims(blocks.length);
+  const back = startBackWorkers(
+    job.workers,
+    { file: job.file, blocks, claims: claims.shared, ...rules },
+    job.script,
+  );
+  const stop = new AbortController();
+  const backDone = back.done.catch((err: unknown) => {
+    // The front's reads must stop too, before the caller closes `fh`.
+    stop.abort(err);
+    throw err;
+  });
+  const results: (RangeResult | undefined)[] = new Array<RangeResult | undefined>(blocks.length);
+  const front = async (): Promise<number> => {
+    let end = 0;
+    for (let i = claims.front(); i !== undefined; i = claims.front()) {
+      results[i] = await checkBlockHashing(fh, blocks[i]!, rules, hash, stop.signal);
+      end = blocks[i]!.end;
+    }
+    if (hash === undefined) return end;
+    // The blocks the workers took: read again, for the hash only.
+    const range = { start: end, end: Infinity };
+    return end + (await readThrough(fh, hash, undefined, READ_CHUNK_BYTES, { range, signal: stop.signal }));
+  };
+  const [fronted, backed] = await Promise.allSettled([front(), backDone]);
+  if (backed.status === "rejected") throw backed.reason;
+  if (fronted.status === "rejected") {
+    await back.stop();
+    throw fronted.reason;
+  }
+  for (const [i, result] of backed.value) results[i] = result;
+  const missing = results.findIndex((r) => r === undefined);
+  if (missing >= 0) throw new Error(`block ${missing} of ${job.file} was checked by no thread`);
+  return { results: results as RangeResult[], bytes: fronted.value };
 }

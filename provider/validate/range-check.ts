@@ -1,23 +1,34 @@
-// One byte range of a JSONL file checked on its own, as a worker does it: line numbers count from the range's
-// first line, and the failures come back raw so the merge can number and word them for the whole file.
+// Blocks of a JSONL file checked each on its own, by a worker thread or by the hashing thread: line numbers
+// count from the block's first line, and the failures come back raw so the merge can number and word them
+// for the whole file.
+import { type Hash } from "node:crypto";
 import { closeSync, openSync } from "node:fs";
+import { type FileHandle } from "node:fs/promises";
+import { BlockClaims } from "./block-claims";
 import { type IssueSink, type Problem } from "./issues";
 import { type FormatMismatch, JsonlChecker } from "./jsonl-check";
 import { READ_CHUNK_BYTES } from "./limits";
 import { type JsonlFormat } from "./line-rules";
-import { type ByteRange, readRangeSync } from "./read-through";
+import { type ByteRange, readRangeSync, readThrough } from "./read-through";
 
-export interface RangeTask extends ByteRange {
-  file: string;
+/** How every block of one file is checked. */
+export interface BlockRules {
   /** The JsonlChecker's `formats`: false for purposes other than fine-tune. */
   formats: boolean;
-  /** The most failures anyone will see: the range keeps no more than the file does. */
+  /** The most failures anyone will see: a block keeps no more than the file does. */
   maxErrors: number;
-  /** The file's format, when an earlier range found one this range's lines must share. */
+  /** The file's format, when a pass before this one found it and these blocks must share it. */
   seed?: JsonlFormat;
 }
 
-/** A failure on line `line` of the range (1 = its first line). */
+/** A worker's job: the blocks it takes from the back of `claims` (see BlockClaims). */
+export interface BlocksTask extends BlockRules {
+  file: string;
+  blocks: ByteRange[];
+  claims: SharedArrayBuffer;
+}
+
+/** A failure on line `line` of the block (1 = its first line). */
 export interface RangeIssue {
   line: number;
   problem: Problem | FormatMismatch;
@@ -25,7 +36,7 @@ export interface RangeIssue {
 
 export interface RangeResult {
   lines: number;
-  /** The first row of the range whose format was detected; absent when none was (or the task had a seed). */
+  /** The first row of the block whose format was detected; absent when none was (or the rules had a seed). */
   firstFormat?: { format: JsonlFormat; line: number };
   /** The first `maxErrors` failures, in line order. */
   issues: RangeIssue[];
@@ -33,8 +44,11 @@ export interface RangeResult {
   omitted: number;
 }
 
-/** What a worker posts once: its result, or why it has none (say, the file could not be read). */
-export type RangeReply = { result: RangeResult } | { error: string };
+/** Block index and its result, as a worker returns them. */
+export type BlockResults = [index: number, result: RangeResult][];
+
+/** What a worker posts once: its results, or why it has none (say, the file could not be read). */
+export type BlocksReply = { results: BlockResults } | { error: string };
 
 class RangeIssues implements IssueSink {
   readonly kept: RangeIssue[] = [];
@@ -44,25 +58,55 @@ class RangeIssues implements IssueSink {
 
   add(problem: Problem, line?: number): void {
     // A JSONL checker ties every failure to a line.
-    if (line === undefined) throw new Error("a JSONL range failure without a line");
+    if (line === undefined) throw new Error("a JSONL block failure without a line");
     if (this.kept.length < this.maxErrors) this.kept.push({ line, problem });
     else this.omitted++;
   }
 }
 
-/** Synchronous: it is a worker thread's whole job (see readRangeSync). */
-export function checkJsonlRange(task: RangeTask): RangeResult {
-  const issues = new RangeIssues(task.maxErrors);
-  const checker = new JsonlChecker(issues, task.formats, task.seed);
+/** A checker for one block, and how to read its result once the block has been fed through it. */
+function blockChecker(rules: BlockRules): { checker: JsonlChecker; result: () => RangeResult } {
+  const issues = new RangeIssues(rules.maxErrors);
+  const checker = new JsonlChecker(issues, rules.formats, rules.seed);
+  const result = (): RangeResult => {
+    const r: RangeResult = { lines: checker.lines, issues: issues.kept, omitted: issues.omitted };
+    if (checker.format !== undefined && checker.formatLine > 0) {
+      r.firstFormat = { format: checker.format, line: checker.formatLine };
+    }
+    return r;
+  };
+  return { checker, result };
+}
+
+/** A worker thread's whole job, synchronous (see readRangeSync): blocks from the back until none is left, or
+ *  `limit` blocks. */
+export function checkBlocksFromBack(task: BlocksTask, limit = Infinity): BlockResults {
+  const claims = new BlockClaims(task.claims);
+  const results: BlockResults = [];
   const fd = openSync(task.file, "r");
   try {
-    readRangeSync(fd, task, checker.consume, READ_CHUNK_BYTES);
+    while (results.length < limit) {
+      const i = claims.back();
+      if (i === undefined) break;
+      const { checker, result } = blockChecker(task);
+      readRangeSync(fd, task.blocks[i]!, checker.consume, READ_CHUNK_BYTES);
+      results.push([i, result()]);
+    }
   } finally {
     closeSync(fd);
   }
-  const result: RangeResult = { lines: checker.lines, issues: issues.kept, omitted: issues.omitted };
-  if (checker.format !== undefined && checker.formatLine > 0) {
-    result.firstFormat = { format: checker.format, line: checker.formatLine };
-  }
-  return result;
+  return results;
+}
+
+/** The hashing thread's share: one block, read once for both the hash and the check. */
+export async function checkBlockHashing(
+  fh: FileHandle,
+  block: ByteRange,
+  rules: BlockRules,
+  hash: Hash | undefined,
+  signal: AbortSignal,
+): Promise<RangeResult> {
+  const { checker, result } = blockChecker(rules);
+  await readThrough(fh, hash, checker.consume, READ_CHUNK_BYTES, { range: block, signal });
+  return result();
 }

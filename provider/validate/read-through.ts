@@ -46,23 +46,27 @@ class CarryBuffer {
   }
 }
 
-/** Reads the whole file in `chunkBytes` reads, hashing as it goes; returns the byte count. Asynchronous, so
- *  the provider's event loop keeps running during a long read. An aborted `signal` stops it between reads
- *  with the signal's reason. */
+/** Reads the whole file in `chunkBytes` reads (from its current position, or only `range` at explicit
+ *  offsets, whose end then counts as end of file), hashing as it goes; returns the byte count. Asynchronous,
+ *  so the event loop keeps running during a long read. An aborted `signal` stops it between reads with the
+ *  signal's reason. */
 export async function readThrough(
   fh: FileHandle,
   hash: Hash | undefined,
   consume: ChunkConsumer | undefined,
   chunkBytes: number,
-  signal?: AbortSignal,
+  options: { range?: ByteRange; signal?: AbortSignal } = {},
 ): Promise<number> {
+  const { range, signal } = options;
   const carry = new CarryBuffer(chunkBytes);
   let total = 0;
   for (;;) {
     signal?.throwIfAborted();
     const room = carry.room(); // first: it may replace the buffer
+    const want = range ? Math.min(room, range.end - range.start - total) : room;
     const at = carry.filled;
-    const { bytesRead } = await fh.read(carry.buf, at, room, null);
+    const { bytesRead } =
+      want === 0 ? { bytesRead: 0 } : await fh.read(carry.buf, at, want, range ? range.start + total : null);
     hash?.update(carry.buf.subarray(at, at + bytesRead));
     total += bytesRead;
     const eof = bytesRead === 0;

@@ -31,7 +31,8 @@ export interface InspectOptions {
   maxErrors?: number;
   /** Where reports are cached; `false` disables the cache. Default `$XDG_CACHE_HOME` or `~/.cache`, then `pulumi-together/inspect-cache` (0700). */
   cacheDir?: string | false;
-  /** A JSONL file of at least `minBytes` (default 32 MiB) is checked in up to `workers` worker threads (default:
-   *  the available cores, at most 4; under 2 means one pass). The report is the same either way. */
-  parallel?: { minBytes?: number; workers?: number };
+  /** A JSONL file of at least `minBytes` (default 32 MiB) is checked by this thread and `workers` worker threads
+   *  (default: one per other available core, at most 3; 0 means one pass), sharing out blocks of `blockBytes`
+   *  (default 8 MiB). The report is the same either way. */
+  parallel?: { minBytes?: number; workers?: number; blockBytes?: number };
 }

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type * as Validate from "../../provider/validate";
+import type * as Claims from "../../provider/validate/block-claims";
 import type * as RangeWorkers from "../../provider/validate/range-workers";
 
 const repo = path.resolve(__dirname, "../..");
@@ -50,24 +51,36 @@ test("a file checked in worker threads gives the single pass's report", async ()
   const onePass = await inspectTrainingFile(file, {
     cacheDir: false,
     maxErrors: 30,
-    parallel: { workers: 1 },
+    parallel: { workers: 0 },
   });
   expect(onePass.omittedErrors).toBeGreaterThan(0);
-  for (const workers of [2, 3, 4]) {
+  const size = fs.statSync(file).size;
+  for (const [workers, blocks] of [
+    [1, 2],
+    [1, 9],
+    [3, 40],
+  ] as const) {
     const parallel = await inspectTrainingFile(file, {
       cacheDir: false,
       maxErrors: 30,
-      parallel: { minBytes: 0, workers },
+      parallel: { minBytes: 0, workers, blockBytes: Math.ceil(size / blocks) },
     });
     expect(parallel).toEqual(onePass);
   }
 });
 
-test("a range the worker cannot read rejects with its reason, naming the range", async () => {
-  const { checkRanges, RANGE_WORKER_SCRIPT } = requireBuilt<typeof RangeWorkers>("range-workers");
+test("a file the worker cannot read rejects with its reason, naming the file", async () => {
+  const { startBackWorkers, RANGE_WORKER_SCRIPT } = requireBuilt<typeof RangeWorkers>("range-workers");
+  const { BlockClaims } = requireBuilt<typeof Claims>("block-claims");
   const missing = path.join(dir, "gone.jsonl");
-  const task = { file: missing, start: 0, end: 100, formats: true, maxErrors: 20 };
-  await expect(checkRanges([task], RANGE_WORKER_SCRIPT)).rejects.toThrow(
-    `checking bytes 0-100 of ${missing} in a worker thread failed: ENOENT`,
+  const task = {
+    file: missing,
+    blocks: [{ start: 0, end: 100 }],
+    claims: new BlockClaims(1).shared,
+    formats: true,
+    maxErrors: 20,
+  };
+  await expect(startBackWorkers(1, task, RANGE_WORKER_SCRIPT).done).rejects.toThrow(
+    `checking ${missing} in a worker thread failed: ENOENT`,
   );
 });

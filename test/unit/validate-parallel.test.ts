@@ -1,18 +1,20 @@
-// A JSONL file checked in ranges (the parallel path) gives the report one pass gives: same failures, same
-// absolute line numbers, same order, counts, cap and hash. Here the ranges run in this thread (jest runs the
-// TypeScript sources, which a worker thread cannot load); validate-parallel-workers.test.ts runs the compiled
-// worker.
+// A JSONL file checked in blocks (the parallel path) gives the report one pass gives: same failures, same
+// absolute line numbers, same order, counts, cap and hash. Here every block runs in this thread (jest runs the
+// TypeScript sources, which a worker thread cannot load): a stand-in takes the back half of the blocks, this
+// thread the front half while it hashes. validate-parallel-workers.test.ts runs the compiled worker.
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { inspectTrainingFile } from "../../provider/validate";
+import { BlockClaims } from "../../provider/validate/block-claims";
 import { IssueCollector } from "../../provider/validate/issues";
 import { READ_CHUNK_BYTES } from "../../provider/validate/limits";
 import { checkJsonlInParallel } from "../../provider/validate/parallel-jsonl";
+import * as rangeCheck from "../../provider/validate/range-check";
 import * as rangeWorkers from "../../provider/validate/range-workers";
 import { type ByteRange } from "../../provider/validate/read-through";
-import { splitAtNewlines } from "../../provider/validate/split-ranges";
+import * as splitRanges from "../../provider/validate/split-ranges";
 import { type FileReport, type InspectOptions } from "../../provider/validate/types";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pt-parallel-"));
@@ -80,10 +82,15 @@ function write(name: string, data: Buffer): string {
   return file;
 }
 
+/** The block size that has inspect cut `file` into `parts` blocks (fewer where lines are long). */
+const blockBytesFor = (file: string, parts: number): number => Math.ceil(fs.statSync(file).size / parts);
+
+/** The blocks inspect cuts `file` into for `parts`. */
 async function cutsOf(file: string, parts: number): Promise<ByteRange[]> {
   const fh = await fs.promises.open(file, "r");
   try {
-    return await splitAtNewlines(fh, (await fh.stat()).size, parts);
+    const size = (await fh.stat()).size;
+    return await splitRanges.splitAtNewlines(fh, size, Math.ceil(size / blockBytesFor(file, parts)));
   } finally {
     await fh.close();
   }
@@ -97,24 +104,29 @@ const lineNumberAt = (data: Buffer, offset: number): number => {
 };
 
 const onePass = (file: string, opts: InspectOptions = {}): Promise<FileReport> =>
-  inspectTrainingFile(file, { cacheDir: false, maxErrors: 1000, ...opts, parallel: { workers: 1 } });
+  inspectTrainingFile(file, { cacheDir: false, maxErrors: 1000, ...opts, parallel: { workers: 0 } });
 
-/** The parallel path, forced on a small file; also returns how many ranges were checked. */
+/** The parallel path, forced on a small file cut into `parts` blocks; also returns how many blocks it cut
+ *  (1: it fell back to one pass) and how many of them this thread checked while hashing. */
 async function inRanges(
   file: string,
-  workers: number,
+  parts: number,
   opts: InspectOptions = {},
-): Promise<{ report: FileReport; ranges: number }> {
-  const spy = jest.spyOn(rangeWorkers, "checkRanges");
+): Promise<{ report: FileReport; ranges: number; front: number }> {
+  const split = jest.spyOn(splitRanges, "splitAtNewlines");
+  const front = jest.spyOn(rangeCheck, "checkBlockHashing");
   const report = await inspectTrainingFile(file, {
     cacheDir: false,
     maxErrors: 1000,
     ...opts,
-    parallel: { minBytes: 0, workers },
+    parallel: { minBytes: 0, workers: 1, blockBytes: blockBytesFor(file, parts) },
   });
-  const ranges = spy.mock.calls[0]?.[0].length ?? 0;
-  spy.mockRestore();
-  return { report, ranges };
+  const cut = split.mock.results[0]?.value as Promise<ByteRange[]> | undefined;
+  const ranges = cut === undefined ? 0 : (await cut).length;
+  const fronted = front.mock.calls.filter((args) => args[3] !== undefined).length; // not a re-check's
+  split.mockRestore();
+  front.mockRestore();
+  return { report, ranges, front: fronted };
 }
 
 describe.each([
@@ -147,8 +159,9 @@ describe.each([
     expect(await cutsOf(file, workers)).toEqual(cuts);
 
     const expected = await onePass(file);
-    const { report, ranges } = await inRanges(file, workers);
+    const { report, ranges, front } = await inRanges(file, workers);
     expect(ranges).toBe(workers);
+    expect(front).toBe(workers - Math.floor(workers / 2));
     expect(report).toEqual(expected);
     // The failures are where they were put, by absolute line number.
     const failing = new Set(expected.errors.map((e) => e.line));
@@ -289,7 +302,7 @@ test("a line longer than a share leaves fewer ranges, down to one pass", async (
   const lone = write("only-line.jsonl", Buffer.from(long));
   expect(await cutsOf(lone, 4)).toEqual([{ start: 0, end: Buffer.byteLength(long) }]);
   const { report, ranges } = await inRanges(lone, 4);
-  expect(ranges).toBe(0);
+  expect(ranges).toBe(1);
   expect(report).toEqual(await onePass(lone));
 });
 
@@ -308,30 +321,36 @@ test("a line longer than the read chunk inside a range is read whole", async () 
   }
 });
 
-test("a small file is checked in one pass by default: no range, no worker", async () => {
-  const spy = jest.spyOn(rangeWorkers, "checkRanges");
+test("a small file is checked in one pass by default: no blocks, no worker", async () => {
+  const spy = jest.spyOn(splitRanges, "splitAtNewlines");
   const file = write("small.jsonl", join([goodLine(1), goodLine(2)], "\n", true));
-  const report = await inspectTrainingFile(file, { cacheDir: false, parallel: { workers: 4 } });
+  const report = await inspectTrainingFile(file, { cacheDir: false, parallel: { workers: 3 } });
   expect(report.ok).toBe(true);
   expect(spy).not.toHaveBeenCalled();
 });
 
-describe("a worker that fails rejects the check with a message naming its range, never hangs", () => {
+describe("a worker that fails rejects the check with a message naming the file, never hangs", () => {
   const file = write("for-workers.jsonl", join([goodLine(1), goodLine(2), goodLine(3)], "\n", true));
   const size = fs.statSync(file).size;
-  const task = { file, start: 0, end: size, formats: true, maxErrors: 20 };
+  const task = (): rangeCheck.BlocksTask => ({
+    file,
+    blocks: [{ start: 0, end: size }],
+    claims: new BlockClaims(1).shared,
+    formats: true,
+    maxErrors: 20,
+  });
   const script = (name: string, body: string): string => write(name, Buffer.from(body));
 
   test("it throws while loading", async () => {
     const bad = script("throws.js", 'throw new Error("cannot load the rules");');
-    await expect(rangeWorkers.checkRanges([task], bad)).rejects.toThrow(
-      `checking bytes 0-${size} of ${file} in a worker thread failed: cannot load the rules`,
+    await expect(rangeWorkers.startBackWorkers(1, task(), bad).done).rejects.toThrow(
+      `checking ${file} in a worker thread failed: cannot load the rules`,
     );
   });
 
   test("it exits without a result", async () => {
     const bad = script("exits.js", "process.exit(3);");
-    await expect(rangeWorkers.checkRanges([task, task], bad)).rejects.toThrow(
+    await expect(rangeWorkers.startBackWorkers(2, task(), bad).done).rejects.toThrow(
       "in a worker thread failed: the worker exited (code 3) without a result",
     );
   });
@@ -341,24 +360,46 @@ describe("a worker that fails rejects the check with a message naming its range,
       "replies.js",
       'require("node:worker_threads").parentPort.postMessage({ error: "ENOENT: no such file" });',
     );
-    await expect(rangeWorkers.checkRanges([task], bad)).rejects.toThrow("failed: ENOENT: no such file");
+    await expect(rangeWorkers.startBackWorkers(1, task(), bad).done).rejects.toThrow(
+      "failed: ENOENT: no such file",
+    );
   });
 
-  test("the check stops hashing and rejects; the file handle can be closed at once", async () => {
+  test("the check stops reading and rejects; the file handle can be closed at once", async () => {
     const bad = script("throws-too.js", 'throw new Error("worker broke");');
     const fh = await fs.promises.open(file, "r");
     const issues = new IssueCollector("for-workers.jsonl", 20);
+    const cut = goodLine(1).length + 1;
     const job = {
       file,
-      ranges: [
-        { start: 0, end: 10 },
-        { start: 10, end: size },
+      blocks: [
+        { start: 0, end: cut },
+        { start: cut, end: size },
       ],
       formats: true,
       maxErrors: 20,
+      workers: 1,
       script: bad,
     };
     await expect(checkJsonlInParallel(fh, job, issues)).rejects.toThrow("worker broke");
     await fh.close();
   });
+});
+
+test("block claims: the front and the back meet, and every block has one owner", () => {
+  for (const blocks of [0, 1, 2, 7]) {
+    for (let fromBack = 0; fromBack <= blocks + 1; fromBack++) {
+      const claims = new BlockClaims(blocks);
+      const other = new BlockClaims(claims.shared); // as a worker sees them
+      const back: number[] = [];
+      for (let i = 0; i < fromBack; i++) {
+        const b = other.back();
+        if (b !== undefined) back.push(b);
+      }
+      const front: number[] = [];
+      for (let f = claims.front(); f !== undefined; f = claims.front()) front.push(f);
+      expect(other.back()).toBeUndefined();
+      expect([...front, ...back.reverse()]).toEqual(Array.from({ length: blocks }, (_, i) => i));
+    }
+  }
 });
