@@ -9,6 +9,7 @@ export interface EmulatorCommandOptions {
   apiKey?: string;
   timeScale: string;
   dataDir?: string;
+  projectId?: string;
 }
 
 /** Where the command prints and what ends it; tests replace both. */
@@ -49,11 +50,13 @@ export async function runEmulatorCommand(
     timeScale,
     ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+    ...(opts.projectId !== undefined ? { projectId: opts.projectId } : {}),
   });
   io.out(
     [
       `Together API emulator listening on ${emu.baseUrl}`,
       `API key: ${emu.apiKey}`,
+      `Project (v2 endpoints): ${emu.projectId}`,
       `Time scale: ${timeScale}x`,
       `State: ${emu.baseUrl.replace(/\/v1$/, "")}/_emulator/state`,
       `Requests received (secrets redacted): ${emu.baseUrl.replace(/\/v1$/, "")}/_emulator/requests`,
@@ -77,5 +80,6 @@ export function registerEmulatorCommand(program: Command, io: EmulatorCommandIo 
     .option("--api-key <key>", "API key the emulator accepts (default: emulator-key)")
     .option("--time-scale <n>", "emulated time runs this many times faster than real time", "1")
     .option("--data-dir <dir>", "keep uploaded bytes here (default: a temp dir removed on exit)")
+    .option("--project-id <id>", "the API key's project on the v2 API (default: derived from the API key)")
     .action((opts: EmulatorCommandOptions) => runEmulatorCommand(opts, io));
 }

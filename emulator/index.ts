@@ -1,6 +1,7 @@
 // The Together API emulator: an in-process HTTP server on 127.0.0.1 speaking Together's /v1 wire
-// protocol (files and uploads, fine-tuning jobs, dedicated endpoints, hardware and models), with an
-// emulated clock, fault injection and a request log. Tests, the demo and users' offline tests run
+// protocol (files and uploads, fine-tuning jobs, dedicated endpoints, hardware and models) and the /v2
+// endpoints platform (project-scoped endpoints and deployments, model registry, configs, instance types),
+// with an emulated clock, fault injection and a request log. Tests, the demo and users' offline tests run
 // against it because Together's API is unreachable from CI.
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -18,6 +19,10 @@ import { fileRoutes, fileView } from "./routes/files";
 import { endpointRoutes, endpointView } from "./routes/endpoints";
 import { downloadRoutes } from "./routes/downloads";
 import { fineTuneRoutes } from "./routes/fine-tunes";
+import { v2EndpointRoutes, v2EndpointView, deploymentView } from "./routes/v2-endpoints";
+import { v2RegistryRoutes } from "./routes/v2-registry";
+import { deploymentState, isBillingDeployment } from "./v2-deployment-state";
+import { V2Store, defaultProjectId, projectInfo } from "./v2-store";
 import type { Runtime } from "./runtime";
 import { filterLog } from "./request-log";
 import { createHandler } from "./server";
@@ -43,17 +48,22 @@ export type {
 export { EmulatorStore } from "./store";
 export { readRequestLog, type RequestLogEntry, type RequestLogFilter } from "./request-log";
 export type { FileRecord, JobRecord, EndpointRecord } from "./store";
+export type { V2Store, V2EndpointRecord, DeploymentRecord } from "./v2-store";
 export { UPLOAD_PREFIX } from "./routes/files";
 
 export interface Emulator {
   /** `http://127.0.0.1:<port>/v1` */
   readonly baseUrl: string;
   readonly apiKey: string;
+  /** The API key's project on the v2 API (`/v2/projects/{projectId}/...`). */
+  readonly projectId: string;
   close(): Promise<void>;
   readonly clock: { now(): number; advance(ms: number): void; readonly timeScale: number };
   readonly faults: { add(rule: FaultRule): void; clear(): void; readonly injected: number };
   readonly requests: RequestRecord[];
   readonly store: EmulatorStore;
+  /** The v2 platform's endpoints and deployments. */
+  readonly v2: V2Store;
   summary(): EmulatorSummary;
   /** Resolves once background work (file processing) started so far has finished. */
   idle(): Promise<void>;
@@ -70,6 +80,12 @@ export interface Emulator {
     setUserLimit(usd: number): void;
     setJobDurations(d: Partial<JobDurations>): void;
     setEndpointStartMs(ms: number): void;
+    /** v2: how long a deployment takes to become READY (and to scale, and to stop). */
+    setDeploymentTimings(t: { provisionMs?: number; scaleMs?: number; stopMs?: number }): void;
+    /** v2: the deployment fails now with `message` (state FAILED). */
+    failDeployment(deploymentId: string, message: string): void;
+    /** v2: a replica of the deployment is lost (state DEGRADED) until its autoscaling changes. */
+    degradeDeployment(deploymentId: string, message: string): void;
   };
 }
 
@@ -80,6 +96,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const dataDir = opts.dataDir ?? (await fs.promises.mkdtemp(path.join(os.tmpdir(), "together-emulator-")));
   await fs.promises.mkdir(dataDir, { recursive: true });
   const store = new EmulatorStore();
+  const projectId = opts.projectId ?? defaultProjectId(apiKey);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(projectId))
+    throw new Error(`projectId must be 1-64 letters, digits, "_" or "-", got ${JSON.stringify(projectId)}`);
+  const v2 = new V2Store(projectInfo(projectId), store);
+  const availability = (hardwareId: string) => store.hardwareAvailability.get(hardwareId) ?? "available";
   const faults = new FaultInjector();
   const requests: RequestRecord[] = [];
   const background = new Set<Promise<unknown>>();
@@ -102,6 +123,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const files = [...store.files.values()];
     const jobs = [...store.jobs.values()];
     const endpoints = [...store.endpoints.values()];
+    const deployments = [...v2.deployments.values()];
     return {
       filesCreated: files.length,
       filesLive: files.filter((f) => !f.deleted).length,
@@ -110,6 +132,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       endpointsCreated: endpoints.length,
       endpointsLive: endpoints.filter((e) => !e.deleted).length,
       endpointsBilling: endpoints.filter((e) => isBilling(e, now)).length,
+      v2EndpointsLive: [...v2.endpoints.values()].filter((e) => !e.deleted).length,
+      deploymentsCreated: deployments.length,
+      deploymentsLive: deployments.filter((d) => !d.deleted).length,
+      deploymentsBilling: deployments.filter((d) => isBillingDeployment(d, now)).length,
     };
   };
 
@@ -126,6 +152,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     const now = clock.now();
     materializeRestarts(store, now);
     return json({
+      projectId,
       summary: summary(),
       time: new Date(now).toISOString(),
       timeScale: clock.timeScale,
@@ -139,13 +166,26 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
           model_output_name: j.outputName,
         })),
       endpoints: [...store.endpoints.values()].filter((e) => !e.deleted).map((e) => endpointView(e, now)),
+      v2Endpoints: [...v2.endpoints.values()]
+        .filter((e) => !e.deleted)
+        .map((e) => ({
+          ...v2EndpointView(v2, e, now),
+          deployments: v2.deploymentsOf(e.id).map((d) => deploymentView(v2, e, d, now)),
+        })),
     });
   };
 
   const server = http.createServer(
     createHandler({
       rt,
-      routes: [...fileRoutes(), ...fineTuneRoutes(), ...endpointRoutes(), ...downloadRoutes()],
+      routes: [
+        ...fileRoutes(),
+        ...fineTuneRoutes(),
+        ...endpointRoutes(),
+        ...downloadRoutes(),
+        ...v2RegistryRoutes(v2, availability),
+        ...v2EndpointRoutes(v2, availability),
+      ],
       faults,
       requests,
       apiKey,
@@ -174,6 +214,11 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     if (TERMINAL_STATUSES.has(status)) throw new Error(`emulator: job ${id} is already ${status}`);
     return job;
   };
+  const mustDeployment = (id: string) => {
+    const d = v2.deployments.get(id);
+    if (!d || d.deleted) throw new Error(`emulator: no deployment ${id}`);
+    return d;
+  };
   const mustEndpoint = (id: string) => {
     const ep = store.liveEndpoint(id);
     if (!ep) throw new Error(`emulator: no endpoint ${id}`);
@@ -183,6 +228,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   return {
     baseUrl: `${origin}/v1`,
     apiKey,
+    projectId,
+    v2,
     clock: {
       now: () => clock.now(),
       advance: (ms) => clock.advance(ms),
@@ -234,6 +281,23 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       },
       setEndpointStartMs(ms) {
         store.endpointStartMs = ms;
+      },
+      setDeploymentTimings(t) {
+        if (t.provisionMs !== undefined) v2.provisionMs = t.provisionMs;
+        if (t.scaleMs !== undefined) v2.scaleMs = t.scaleMs;
+        if (t.stopMs !== undefined) v2.stopMs = t.stopMs;
+      },
+      failDeployment(deploymentId, message) {
+        mustDeployment(deploymentId).phase = { kind: "failed", since: clock.now(), message };
+      },
+      degradeDeployment(deploymentId, message) {
+        const d = mustDeployment(deploymentId);
+        const state = deploymentState(d, clock.now());
+        if (state !== "DEPLOYMENT_STATE_READY")
+          throw new Error(
+            `emulator: deployment ${deploymentId} is ${state}; only a READY deployment degrades`,
+          );
+        d.phase = { kind: "degraded", since: clock.now(), message };
       },
     },
     async close() {

@@ -7,6 +7,8 @@ export interface EmulatorOptions {
   timeScale?: number;
   /** Where uploaded bytes go (default: a fresh temp dir, removed on close). */
   dataDir?: string;
+  /** The project the API key belongs to on the v2 API (default: derived from the API key, stable per key). */
+  projectId?: string;
 }
 
 /** What can happen to a fine-tune job after it was created (Together's side, not the request's). */
@@ -71,6 +73,11 @@ export interface EmulatorSummary {
   endpointsCreated: number;
   endpointsLive: number;
   endpointsBilling: number;
+  /** v2: endpoints and deployments not deleted, and deployments holding GPUs. */
+  v2EndpointsLive: number;
+  deploymentsCreated: number;
+  deploymentsLive: number;
+  deploymentsBilling: number;
 }
 
 export type HardwareAvailabilityStatus = "available" | "unavailable" | "insufficient";

@@ -29,6 +29,31 @@ describe("pulumi-together emulator", () => {
     expect(output).toContain("Emulator stopped.");
   });
 
+  it("takes the v2 project id with --project-id, prints it and reports it in /_emulator/state", async () => {
+    let output = "";
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    let printed!: () => void;
+    const started = new Promise<void>((resolve) => (printed = resolve));
+    const run = runEmulatorCommand(
+      { port: "0", timeScale: "1", projectId: "proj_cli" },
+      {
+        out: (text) => {
+          output += text;
+          printed();
+        },
+        untilStopped: () => stopped,
+      },
+    );
+    await started;
+    expect(output).toContain("Project (v2 endpoints): proj_cli");
+    const origin = /listening on (\S+)\/v1/.exec(output)![1]!;
+    const state = (await (await fetch(`${origin}/_emulator/state`)).json()) as { projectId: string };
+    expect(state.projectId).toBe("proj_cli");
+    stop();
+    await run;
+  });
+
   it("rejects a bad port or time scale", async () => {
     const io = { out: () => undefined, untilStopped: async () => undefined };
     await expect(runEmulatorCommand({ port: "x", timeScale: "1" }, io)).rejects.toThrow(/--port/);
