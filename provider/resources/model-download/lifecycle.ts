@@ -61,8 +61,7 @@ async function check(
   const checked: Record<string, unknown> = { ...pickChecked(value), extract: value.extract ?? false };
   const all: CheckFailure[] = [];
   if (![value.destinationPath, value.programDir, value.destination].some(containsUnknown)) {
-    // check receives the previous inputs: the file at their destination is this resource's own.
-    const own = typeof olds.destinationPath === "string" ? olds.destinationPath : undefined;
+    const own = ownDestination(name, olds, value.destinationPath);
     all.push(...destinationFailures(name, checked as ModelDownloadCheckedInputs, own));
   }
   if (
@@ -75,6 +74,29 @@ async function check(
     else if (known.checkpoint !== undefined) checked.checkpoint = known.checkpoint;
   }
   return all.length > 0 ? { failures: all } : { inputs: checked };
+}
+
+/**
+ * Destinations a check in this provider process found to be a resource's own archive, as `name\0path`. The engine
+ * checks a resource it is about to replace twice: first with the previous inputs, then, once diff has said
+ * "replace", again without them (Pulumi v3.276.0, step_generator.go: "recompute the default values"), in the same
+ * provider process. The second check must still know that the file in the way is the one being replaced.
+ */
+const ownedDestinations = new Set<string>();
+
+/** The archive this resource owns, if any: the previous inputs' destination, or, on the engine's second check of
+ *  a replacement (no previous inputs), the one the first check found. */
+function ownDestination(
+  name: string,
+  olds: Record<string, unknown>,
+  destinationPath: string,
+): string | undefined {
+  // check receives the previous inputs: the file at their destination is this resource's own.
+  if (typeof olds.destinationPath === "string") {
+    ownedDestinations.add(`${name}\0${olds.destinationPath}`);
+    return olds.destinationPath;
+  }
+  return ownedDestinations.has(`${name}\0${destinationPath}`) ? destinationPath : undefined;
 }
 
 /**

@@ -46,7 +46,12 @@ beforeAll(async () => {
   full = await create("Qwen/Qwen3-0.6B", { type: "Full" });
   adapterOnly = await create("deepseek-ai/DeepSeek-V3", { type: "Lora", lora_r: 8, lora_alpha: 16 });
   emu.clock.advance(365 * 24 * 3600_000);
+  // Queued for days of emulated time: still training whenever its test runs, however loaded the machine (at 600x a
+  // job of the default durations completes in about a second of real time).
+  const durations = { ...emu.store.jobDurations };
+  emu.control.setJobDurations({ queuedMs: 30 * 24 * 3600_000 });
   running = await create("Qwen/Qwen3-0.6B", { type: "Lora", lora_r: 8, lora_alpha: 16 });
+  emu.control.setJobDurations(durations);
   await client.close();
 });
 
@@ -131,6 +136,26 @@ describe("check: what preview can know", () => {
   test("an unknown job id (a job created in the same up) skips the job checks", async () => {
     const r = await checked({ jobId: UNKNOWN, destination: "u.tar.zst" });
     expect(r.failures ?? []).toEqual([]);
+  });
+
+  test("a replacement's second check, without the previous inputs (as the engine runs it), still knows its own file", async () => {
+    const own = path.join(dir, "own.tar.zst");
+    fs.writeFileSync(own, "downloaded before");
+    const args = { jobId: lora, checkpoint: "adapter", destination: "own.tar.zst" };
+    // The engine's first check has the previous inputs; after diff says "replace" it checks again without them.
+    expect((await checked(args, { ...news(args), checkpoint: "merged" })).failures ?? []).toEqual([]);
+    expect((await checked(args)).failures ?? []).toEqual([]);
+    // Another resource (no previous inputs of its own) is still refused the file.
+    const other = await lifecycle.check({}, { ...news(args), logicalName: "other" }, provider.ctx);
+    expect(other.failures).toEqual([
+      {
+        property: "destination",
+        reason: expect.stringMatching(
+          /^ModelDownload "other": .*already exists and was not made by this resource/,
+        ),
+      },
+    ]);
+    fs.rmSync(own);
   });
 });
 
