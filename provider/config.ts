@@ -3,8 +3,11 @@ import { isSecureUrl } from "./client/base-url";
 export const DEFAULT_BASE_URL = "https://api.together.ai/v1";
 export const API_KEY_CONFIG = "together:apiKey";
 export const BASE_URL_CONFIG = "together:baseUrl";
+export const PROJECT_ID_CONFIG = "together:projectId";
 export const API_KEY_ENV = "TOGETHER_API_KEY";
 export const BASE_URL_ENV = "TOGETHER_BASE_URL";
+/** The same variable Together's own clients read for their project-scoped (v2) calls. */
+export const PROJECT_ID_ENV = "TOGETHER_PROJECT_ID";
 export const TIME_SCALE_ENV = "PULUMI_TOGETHER_TIME_SCALE";
 export const HTTP_TIMEOUT_ENV = "PULUMI_TOGETHER_HTTP_TIMEOUT_MS";
 
@@ -17,6 +20,13 @@ export interface ConfigSource {
 export interface StackConfig {
   apiKey?: string;
   baseUrl?: string;
+  projectId?: string;
+}
+
+/** The Together project whose v2 endpoints the stack manages, and where that came from (for messages). */
+export interface ProjectSetting {
+  projectId: string;
+  source: string;
 }
 
 export interface TogetherSettings {
@@ -49,6 +59,23 @@ export class InvalidBaseUrlError extends Error {
   }
 }
 
+const PROJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+export class InvalidProjectIdError extends Error {
+  readonly code = "invalid_project_id";
+  constructor(value: string, source: string) {
+    const fix =
+      source === `env ${PROJECT_ID_ENV}`
+        ? `\`export ${PROJECT_ID_ENV}=<project id>\``
+        : `\`pulumi config set ${PROJECT_ID_CONFIG} <project id>\``;
+    super(
+      `Together project id "${value}" from ${source} is not a project id (letters, digits, "_" and "-" only). ` +
+        `Fix: ${fix} with the project_id that \`GET /v1/whoami\` reports for your API key.`,
+    );
+    this.name = "InvalidProjectIdError";
+  }
+}
+
 export class InvalidTimeScaleError extends Error {
   readonly code = "invalid_time_scale";
   constructor(value: string) {
@@ -66,7 +93,26 @@ export function readStackConfig(config: ConfigSource): StackConfig {
   const baseUrl = nonEmpty(config.get(BASE_URL_CONFIG));
   if (apiKey !== undefined) out.apiKey = apiKey;
   if (baseUrl !== undefined) out.baseUrl = baseUrl;
+  const projectId = nonEmpty(config.get(PROJECT_ID_CONFIG));
+  if (projectId !== undefined) out.projectId = projectId;
   return out;
+}
+
+/** Stack config first, then env; undefined when neither names a project (DedicatedEndpoint stays on v1). */
+export function resolveProjectId(
+  stack: StackConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): ProjectSetting | undefined {
+  const envId = nonEmpty(env[PROJECT_ID_ENV]);
+  const found =
+    stack.projectId !== undefined
+      ? { projectId: stack.projectId, source: `stack config ${PROJECT_ID_CONFIG}` }
+      : envId !== undefined
+        ? { projectId: envId, source: `env ${PROJECT_ID_ENV}` }
+        : undefined;
+  if (found && !PROJECT_ID.test(found.projectId))
+    throw new InvalidProjectIdError(found.projectId, found.source);
+  return found;
 }
 
 /** Stack config first, then env, then the default; throws the errors above with the exact fix. */

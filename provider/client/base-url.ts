@@ -43,3 +43,15 @@ export function parseBaseUrl(raw: string): URL {
   url.password = "";
   return url;
 }
+
+/**
+ * The v2 API root for a configured (v1) base URL: its last path segment `v1` becomes `v2`, so
+ * `https://api.together.ai/v1` gives `https://api.together.ai/v2` and an emulator or proxy keeps its host.
+ * A base URL that does not end in `/v1` names no v2 root: the caller must say so.
+ */
+export function v2BaseUrl(v1: URL): URL | undefined {
+  if (!/\/v1$/.test(v1.pathname)) return undefined;
+  const url = new URL(v1.href);
+  url.pathname = v1.pathname.replace(/\/v1$/, "/v2");
+  return url;
+}

@@ -1,5 +1,6 @@
-import { parseBaseUrl } from "./base-url";
+import { parseBaseUrl, v2BaseUrl } from "./base-url";
 import { EndpointsApi } from "./endpoints";
+import { EndpointsV2Api } from "./endpoints-v2";
 import { FilesApi } from "./files";
 import { FineTunesApi } from "./fine-tunes";
 import { HardwareApi } from "./hardware";
@@ -37,23 +38,32 @@ export class TogetherClient {
   readonly endpoints: EndpointsApi;
   readonly hardware: HardwareApi;
   readonly models: ModelsApi;
+  /** The v2 endpoints platform, at the base URL with `/v1` replaced by `/v2`; undefined when the base URL
+   *  does not end in `/v1` (then no v2 root can be derived from it). */
+  readonly endpointsV2: EndpointsV2Api | undefined;
   declare private readonly transport: Transport;
+  declare private readonly v2Transport: Transport | undefined;
 
   /** @throws InsecureBaseUrlError for a non-https base URL whose host is not loopback. */
   constructor(opts: ClientOptions) {
     const url = parseBaseUrl(opts.baseUrl);
-    const transport = new Transport({
-      baseUrl: url,
-      apiKey: opts.apiKey,
-      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      maxRetries: opts.maxRetries ?? DEFAULT_MAX_RETRIES,
-      userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
-      sleepScale: opts.sleepScale ?? 1,
-      log: opts.log,
-      ...(opts.random ? { random: opts.random } : {}),
-    });
-    // Non-enumerable, so inspecting or serialising the client never walks into the transport.
+    const transportFor = (baseUrl: URL): Transport =>
+      new Transport({
+        baseUrl,
+        apiKey: opts.apiKey,
+        timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxRetries: opts.maxRetries ?? DEFAULT_MAX_RETRIES,
+        userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
+        sleepScale: opts.sleepScale ?? 1,
+        log: opts.log,
+        ...(opts.random ? { random: opts.random } : {}),
+      });
+    const transport = transportFor(url);
+    const v2Url = v2BaseUrl(url);
+    const v2Transport = v2Url ? transportFor(v2Url) : undefined;
+    // Non-enumerable, so inspecting or serialising the client never walks into the transports.
     Object.defineProperty(this, "transport", { value: transport, enumerable: false });
+    Object.defineProperty(this, "v2Transport", { value: v2Transport, enumerable: false });
     this.baseUrl = url.href;
     this.files = new FilesApi(transport, {
       uploadTimeoutMs: opts.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS,
@@ -62,10 +72,11 @@ export class TogetherClient {
     this.endpoints = new EndpointsApi(transport);
     this.hardware = new HardwareApi(transport);
     this.models = new ModelsApi(transport);
+    this.endpointsV2 = v2Transport ? new EndpointsV2Api(v2Transport, transport) : undefined;
   }
 
   /** Closes pooled connections (lets a short-lived process exit promptly). */
-  close(): Promise<void> {
-    return this.transport.close();
+  async close(): Promise<void> {
+    await Promise.all([this.transport.close(), this.v2Transport?.close()]);
   }
 }

@@ -4,7 +4,7 @@ export * from "./retry";
 export * from "./secret-fields";
 // Part of the client's public API; the implementation is the provider's one redactor.
 export { REDACTED, redact } from "../shared/redact";
-export { isLoopbackHost, isSecureUrl, parseBaseUrl } from "./base-url";
+export { isLoopbackHost, isSecureUrl, parseBaseUrl, v2BaseUrl } from "./base-url";
 export {
   type ApiCall,
   BodyInterrupted,
@@ -19,6 +19,7 @@ export { FilesApi } from "./files";
 export { FineTunesApi, fineTuneCreateBody } from "./fine-tunes";
 export type { DownloadCheckpoint, DownloadOptions, DownloadRestart, DownloadResult } from "./downloads";
 export { EndpointsApi } from "./endpoints";
+export { EndpointsV2Api } from "./endpoints-v2";
 export { HardwareApi } from "./hardware";
 export { ModelsApi } from "./models";
 export {

@@ -77,6 +77,8 @@ export interface ApiCall {
   accept?: string;
   /** Statuses that count as success; default any 2xx. */
   expect?: readonly number[];
+  /** Statuses never retried for this call, e.g. a stale-etag 409: repeating the write cannot succeed. */
+  noRetryStatuses?: readonly number[];
   signal?: AbortSignal | undefined;
 }
 
@@ -103,6 +105,7 @@ interface Send {
   body?: (() => RequestBody) | undefined;
   kind: CallKind;
   expect: (status: number) => boolean;
+  noRetryStatuses?: readonly number[] | undefined;
   timeoutMs: number;
   /** Timer restarts whenever body bytes are sent: an inactivity limit rather than a total deadline. */
   idleTimeout: boolean;
@@ -259,6 +262,7 @@ export class Transport {
       body: payload === undefined ? undefined : () => payload,
       kind: c.kind,
       expect: expect ? (s) => expect.includes(s) : (s) => s >= 200 && s < 300,
+      noRetryStatuses: c.noRetryStatuses,
       timeoutMs: this.#opts.timeoutMs,
       idleTimeout: false,
       signal: c.signal,
@@ -373,7 +377,8 @@ export class Transport {
                 detail: `connection failed (${redact(describeNetworkError(err.original), s.secrets)})`,
               });
       }
-      if (retry < max && isRetryable(s.kind, failure)) {
+      const refused = failure.type === "status" && s.noRetryStatuses?.includes(failure.status) === true;
+      if (retry < max && !refused && isRetryable(s.kind, failure)) {
         const delay = Math.round(retryDelayMs(retry, header, this.random) * this.#opts.sleepScale);
         this.log(`${error.message}; retry ${retry + 1}/${max} in ${delay} ms`, s.secrets);
         await this.sleep(delay, s.signal);
