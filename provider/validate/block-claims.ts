@@ -40,6 +40,11 @@ export class BlockClaims {
     return i >= 0 && this.take(i) ? i : undefined;
   }
 
+  /** Blocks from this index on have been handed to the back (some may still be in progress). */
+  backFrom(): number {
+    return Math.max(0, Atomics.load(this.cells, BACK));
+  }
+
   private take(i: number): boolean {
     return Atomics.compareExchange(this.cells, FLAGS + i, FREE, TAKEN) === FREE;
   }

@@ -6,6 +6,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { type FileHandle } from "node:fs/promises";
 import { BlockClaims } from "./block-claims";
+import { FrontPace } from "./front-pace";
 import { type IssueCollector } from "./issues";
 import { READ_CHUNK_BYTES } from "./limits";
 import { type JsonlFormat } from "./line-rules";
@@ -71,22 +72,44 @@ async function checkBlocks(
     job.script,
   );
   const stop = new AbortController();
-  const backDone = back.done.catch((err: unknown) => {
-    // The front's reads must stop too, before the caller closes `fh`.
-    stop.abort(err);
-    throw err;
-  });
+  let backSettled = false;
+  const backDone = back.done.then(
+    (r) => {
+      backSettled = true;
+      return r;
+    },
+    (err: unknown) => {
+      backSettled = true;
+      // The front's reads must stop too, before the caller closes `fh`.
+      stop.abort(err);
+      throw err;
+    },
+  );
   const results: (RangeResult | undefined)[] = new Array<RangeResult | undefined>(blocks.length);
+  const pace = hash && new FrontPace(hash, job.workers);
+  const size = blocks.length === 0 ? 0 : blocks[blocks.length - 1]!.end;
+  const scratch = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   const front = async (): Promise<number> => {
     let end = 0;
-    for (let i = claims.front(); i !== undefined; i = claims.front()) {
-      results[i] = await checkBlockHashing(fh, blocks[i]!, rules, hash, stop.signal);
-      end = blocks[i]!.end;
+    for (;;) {
+      // Leave the rest to the workers once hashing the tail takes as long as their share (front-pace.ts); the
+      // next front block starts where the last one ended.
+      const open = bytesBefore(blocks, claims.backFrom()) - end;
+      if (pace && !backSettled && pace.shouldStop(size - end, open)) break;
+      const i = claims.front();
+      if (i === undefined) break;
+      const block = blocks[i]!;
+      results[i] = pace
+        ? await pace.block(block.end - block.start, () =>
+            checkBlockHashing(fh, block, rules, pace, scratch, stop.signal),
+          )
+        : await checkBlockHashing(fh, block, rules, undefined, scratch, stop.signal);
+      end = block.end;
     }
-    if (hash === undefined) return end;
+    if (pace === undefined) return end;
     // The blocks the workers took: read again, for the hash only.
     const range = { start: end, end: Infinity };
-    return end + (await readThrough(fh, hash, undefined, READ_CHUNK_BYTES, { range, signal: stop.signal }));
+    return end + (await readThrough(fh, pace, undefined, scratch, { range, signal: stop.signal }));
   };
   const [fronted, backed] = await Promise.allSettled([front(), backDone]);
   if (backed.status === "rejected") throw backed.reason;
@@ -95,7 +118,16 @@ async function checkBlocks(
     throw fronted.reason;
   }
   for (const [i, result] of backed.value) results[i] = result;
+  // Blocks neither side took: the front stopped early and the back stopped short (the in-thread stand-in).
+  for (let i = claims.front(); i !== undefined; i = claims.front()) {
+    results[i] = await checkBlockHashing(fh, blocks[i]!, rules, undefined, scratch, stop.signal);
+  }
   const missing = results.findIndex((r) => r === undefined);
   if (missing >= 0) throw new Error(`block ${missing} of ${job.file} was checked by no thread`);
   return { results: results as RangeResult[], bytes: fronted.value };
+}
+
+/** Where block `index` starts (the end of the blocks when past them). */
+function bytesBefore(blocks: readonly ByteRange[], index: number): number {
+  return index < blocks.length ? blocks[index]!.start : (blocks[blocks.length - 1]?.end ?? 0);
 }

@@ -1,7 +1,6 @@
 // Blocks of a JSONL file checked each on its own, by a worker thread or by the hashing thread: line numbers
 // count from the block's first line, and the failures come back raw so the merge can number and word them
 // for the whole file.
-import { type Hash } from "node:crypto";
 import { closeSync, openSync } from "node:fs";
 import { type FileHandle } from "node:fs/promises";
 import { BlockClaims } from "./block-claims";
@@ -9,7 +8,7 @@ import { type IssueSink, type Problem } from "./issues";
 import { type FormatMismatch, JsonlChecker } from "./jsonl-check";
 import { READ_CHUNK_BYTES } from "./limits";
 import { type JsonlFormat } from "./line-rules";
-import { type ByteRange, readRangeSync, readThrough } from "./read-through";
+import { type ByteRange, type Hasher, readRangeSync, readThrough } from "./read-through";
 
 /** How every block of one file is checked. */
 export interface BlockRules {
@@ -84,12 +83,13 @@ export function checkBlocksFromBack(task: BlocksTask, limit = Infinity): BlockRe
   const claims = new BlockClaims(task.claims);
   const results: BlockResults = [];
   const fd = openSync(task.file, "r");
+  const scratch = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   try {
     while (results.length < limit) {
       const i = claims.back();
       if (i === undefined) break;
       const { checker, result } = blockChecker(task);
-      readRangeSync(fd, task.blocks[i]!, checker.consume, READ_CHUNK_BYTES);
+      readRangeSync(fd, task.blocks[i]!, checker.consume, scratch);
       results.push([i, result()]);
     }
   } finally {
@@ -98,15 +98,16 @@ export function checkBlocksFromBack(task: BlocksTask, limit = Infinity): BlockRe
   return results;
 }
 
-/** The hashing thread's share: one block, read once for both the hash and the check. */
+/** The hashing thread's share: one block, read once for both the hash and the check, into `scratch`. */
 export async function checkBlockHashing(
   fh: FileHandle,
   block: ByteRange,
   rules: BlockRules,
-  hash: Hash | undefined,
+  hash: Hasher | undefined,
+  scratch: Buffer,
   signal: AbortSignal,
 ): Promise<RangeResult> {
   const { checker, result } = blockChecker(rules);
-  await readThrough(fh, hash, checker.consume, READ_CHUNK_BYTES, { range: block, signal });
+  await readThrough(fh, hash, checker.consume, scratch, { range: block, signal });
   return result();
 }

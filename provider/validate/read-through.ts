@@ -1,11 +1,15 @@
 // The single pass over a file: every byte is hashed once and handed to an optional consumer.
-import { type Hash } from "node:crypto";
 import { readSync } from "node:fs";
 import { type FileHandle } from "node:fs/promises";
 
 /** Sees the bytes `buf[0, end)` (earlier leftovers first) and returns how many it used; the rest is carried
  *  to the front of the next call. At end of file (`eof`) it must use everything. */
 export type ChunkConsumer = (buf: Buffer, end: number, eof: boolean) => number;
+
+/** What reading feeds every byte to, in order: a node:crypto Hash, or a wrapper that times it. */
+export interface Hasher {
+  update(data: Buffer): unknown;
+}
 
 /** Bytes `[start, end)` of a file. */
 export interface ByteRange {
@@ -19,8 +23,9 @@ class CarryBuffer {
   buf: Buffer;
   filled = 0;
 
-  constructor(chunkBytes: number) {
-    this.buf = Buffer.allocUnsafe(chunkBytes);
+  /** A buffer handed in is reused: one reader of many blocks allocates (and faults in) its 4 MiB once. */
+  constructor(chunk: number | Buffer) {
+    this.buf = typeof chunk === "number" ? Buffer.allocUnsafe(chunk) : chunk;
   }
 
   /** Room for the next read, at `filled`. */
@@ -46,19 +51,19 @@ class CarryBuffer {
   }
 }
 
-/** Reads the whole file in `chunkBytes` reads (from its current position, or only `range` at explicit
+/** Reads the whole file in reads of `chunk` bytes (or of the size of a `chunk` buffer to reuse) (from its current position, or only `range` at explicit
  *  offsets, whose end then counts as end of file), hashing as it goes; returns the byte count. Asynchronous,
  *  so the event loop keeps running during a long read. An aborted `signal` stops it between reads with the
  *  signal's reason. */
 export async function readThrough(
   fh: FileHandle,
-  hash: Hash | undefined,
+  hash: Hasher | undefined,
   consume: ChunkConsumer | undefined,
-  chunkBytes: number,
+  chunk: number | Buffer,
   options: { range?: ByteRange; signal?: AbortSignal } = {},
 ): Promise<number> {
   const { range, signal } = options;
-  const carry = new CarryBuffer(chunkBytes);
+  const carry = new CarryBuffer(chunk);
   let total = 0;
   for (;;) {
     signal?.throwIfAborted();
@@ -83,9 +88,9 @@ export function readRangeSync(
   fd: number,
   range: ByteRange,
   consume: ChunkConsumer,
-  chunkBytes: number,
+  chunk: number | Buffer,
 ): number {
-  const carry = new CarryBuffer(chunkBytes);
+  const carry = new CarryBuffer(chunk);
   let total = 0;
   for (;;) {
     const want = Math.min(carry.room(), range.end - range.start - total); // first: it may replace the buffer
