@@ -42,6 +42,8 @@ export interface DownloadResult {
 const MAX_REDIRECTS = 5;
 /** Write in large pieces: one syscall per ~1 MiB instead of one per socket read. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
+/** Read ahead of the disk by at most this much (then reading waits): memory stays flat at any size. */
+const MAX_UNWRITTEN_BYTES = 8 * WRITE_BATCH_BYTES;
 
 class Sink {
   received = 0;
@@ -160,30 +162,113 @@ async function receive(sink: Sink, res: StreamingResponse, opts: DownloadOptions
   }
   sink.validator ??= res.header("etag") ?? res.header("last-modified");
   sink.contentType ??= res.header("content-type");
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const flush = async (): Promise<void> => {
-    if (pendingBytes === 0) return;
-    const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
-    await writeAll(sink.fh, data, sink.received);
-    sink.hash.update(data);
-    sink.received += data.length;
-    opts.onProgress?.(sink.received, sink.total ?? sink.received);
-  };
+  const out = new OrderedWriter(sink, opts);
   try {
     for await (const chunk of res.body) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+      out.push(chunk);
+      if (out.unwritten >= MAX_UNWRITTEN_BYTES) await out.below(MAX_UNWRITTEN_BYTES);
     }
   } finally {
     // What arrived before a drop is kept: the next attempt asks for what follows it.
-    await flush();
+    await out.finish();
   }
   if (sink.total !== undefined && sink.received < sink.total) {
     throw new BodyInterrupted(`body ended at ${sink.received} of ${sink.total} bytes`);
+  }
+}
+
+/**
+ * Writes the body in order at `sink.received` while more of it is read, and hashes each batch once it is on disk,
+ * while the next batch is being written: the write (a thread-pool syscall, which may wait on writeback) and the
+ * hash (on this thread) overlap instead of taking turns, and reading goes on meanwhile, up to MAX_UNWRITTEN_BYTES
+ * ahead of the disk. `sink.received` and the hash only ever cover bytes written, so a resume asks for exactly what
+ * follows them. A failed write fails the download.
+ */
+class OrderedWriter {
+  /** Bytes read from the body and not yet written and hashed (batched, queued or being written). */
+  unwritten = 0;
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  private queue: { data: Buffer[]; bytes: number }[] = [];
+  private writing = false;
+  private writeAt: number;
+  private failure: { error: unknown } | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly opts: DownloadOptions,
+  ) {
+    this.writeAt = sink.received;
+  }
+
+  push(chunk: Buffer): void {
+    this.batch.push(chunk);
+    this.batchBytes += chunk.length;
+    this.unwritten += chunk.length;
+    if (this.batchBytes >= WRITE_BATCH_BYTES) this.submit();
+  }
+
+  /** Resolves once fewer than `limit` bytes wait to be written; throws a failed write's error. */
+  async below(limit: number): Promise<void> {
+    while (this.failure === undefined && this.unwritten >= limit && this.writing) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+
+  /** Writes what is left and waits for every write; throws a failed write's error. */
+  async finish(): Promise<void> {
+    this.submit();
+    while (this.failure === undefined && this.writing) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+
+  private submit(): void {
+    if (this.batchBytes === 0 || this.failure !== undefined) return;
+    const job = { data: this.batch, bytes: this.batchBytes };
+    this.batch = [];
+    this.batchBytes = 0;
+    this.queue.push(job);
+    this.next();
+  }
+
+  private next(): void {
+    if (this.writing || this.failure !== undefined) return;
+    const job = this.queue.shift();
+    if (job === undefined) return;
+    this.writing = true;
+    const at = this.writeAt;
+    this.writeAt += job.bytes;
+    writeAllv(this.sink.fh, job.data, job.bytes, at).then(
+      () => {
+        this.writing = false;
+        this.next(); // the next write goes to the thread pool first; this one is hashed meanwhile
+        this.written(job);
+        this.notify();
+      },
+      (error: unknown) => {
+        this.writing = false;
+        this.failure = { error };
+        this.queue = [];
+        this.notify();
+      },
+    );
+  }
+
+  private written(job: { data: Buffer[]; bytes: number }): void {
+    for (const b of job.data) this.sink.hash.update(b);
+    this.sink.received += job.bytes;
+    this.unwritten -= job.bytes;
+    this.opts.onProgress?.(this.sink.received, this.sink.total ?? this.sink.received);
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 }
 
@@ -194,12 +279,32 @@ async function restart(sink: Sink, opts: DownloadOptions, reason: string): Promi
   await sink.reset();
 }
 
-async function writeAll(fh: FileHandle, data: Buffer, position: number): Promise<void> {
+/** The chunks as they arrived, in one `pwritev` (no copy into a batch buffer); a short write goes on after it. */
+async function writeAllv(fh: FileHandle, data: Buffer[], bytes: number, position: number): Promise<void> {
   let done = 0;
-  while (done < data.length) {
-    const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
+  let rest = data;
+  for (;;) {
+    const { bytesWritten } = await fh.writev(rest, position + done);
+    if (bytesWritten <= 0) throw new Error(`writing at byte ${position + done} wrote nothing`);
     done += bytesWritten;
+    if (done >= bytes) return;
+    rest = after(data, done);
   }
+}
+
+/** The buffers' bytes from `skip` on, without copying them. */
+function after(data: Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  let left = skip;
+  for (const b of data) {
+    if (left >= b.length) {
+      left -= b.length;
+      continue;
+    }
+    out.push(left > 0 ? b.subarray(left) : b);
+    left = 0;
+  }
+  return out;
 }
 
 function numberHeader(v: string | undefined): number | undefined {

@@ -8,8 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { startEmulator, type Emulator } from "../../../emulator";
-import { archiveSha256 } from "../../../emulator/model-archive";
-import { archiveFor } from "../../../emulator/routes/downloads";
+import { archiveSha256, DEFAULT_WEIGHTS_BYTES } from "../../../emulator/model-archive";
+import { archiveFor, setDownloadWeightsBytes } from "../../../emulator/routes/downloads";
 import { BadRequestError, NotFoundError, TogetherClient } from "../../../provider/client";
 import { api, readyFile } from "../../emulator/test-helpers";
 
@@ -182,6 +182,67 @@ describe("client: fineTunes.download", () => {
     expect(sent[1]!.headers["if-range"]).toBe(archive.etag);
     expect(events).toEqual([{ type: "resume", from: expect.any(Number), total: archive.bytes }]);
   });
+
+  test("many write batches, cut twice at odd offsets: each resume starts where the bytes on disk end", async () => {
+    setDownloadWeightsBytes(emu.store, 40 * 2 ** 20);
+    try {
+      for (const afterBytes of [5_500_001, 13_000_003]) {
+        emu.faults.add({
+          method: "GET",
+          path: "/v1/finetune/download",
+          action: { type: "reset", phase: "mid-response", afterBytes },
+        });
+      }
+      const before = emu.requests.length;
+      const target = path.join(dir, "big.tar.zst");
+      const events: { type: string; from?: number }[] = [];
+      let last = 0;
+      const r = await client.fineTunes.download({
+        jobId: lora,
+        checkpoint: "merged",
+        path: target,
+        // Progress counts bytes written (and hashed) only, in order.
+        onProgress: (n) => {
+          expect(n).toBeGreaterThan(last);
+          expect(fs.statSync(target).size).toBeGreaterThanOrEqual(n);
+          last = n;
+        },
+        onRestart: (e) => events.push(e),
+      });
+      const archive = served(lora, "merged");
+      expect(archive.bytes).toBeGreaterThan(40 * 2 ** 20);
+      expect(r).toMatchObject({ bytes: archive.bytes, resumes: 2, restarts: 0 });
+      expect(r.sha256).toBe(await archiveSha256(archive));
+      expect(sha(target)).toBe(r.sha256);
+      expect(fs.statSync(target).size).toBe(archive.bytes);
+      const sent = emu.requests.slice(before).filter((q) => q.path === "/v1/finetune/download");
+      expect(sent.map((q) => q.fault ?? "ok")).toEqual(["reset-mid-response", "reset-mid-response", "ok"]);
+      const from = sent.slice(1).map((q) => Number(/^bytes=(\d+)-$/.exec(q.headers.range ?? "")?.[1]));
+      expect(events).toEqual(from.map((f) => ({ type: "resume", from: f, total: archive.bytes })));
+      expect(from[0]).toBeGreaterThan(0);
+      expect(from[0]).toBeLessThanOrEqual(5_500_001);
+      expect(from[1]).toBeGreaterThan(from[0]!);
+      expect(from[1]).toBeLessThanOrEqual(from[0]! + 13_000_003);
+    } finally {
+      setDownloadWeightsBytes(emu.store, DEFAULT_WEIGHTS_BYTES);
+    }
+  });
+
+  (fs.existsSync("/dev/full") ? test : test.skip)(
+    "a failed write (a full disk) fails the download at once, not retried",
+    async () => {
+      setDownloadWeightsBytes(emu.store, 40 * 2 ** 20);
+      try {
+        const before = emu.requests.length;
+        await expect(
+          client.fineTunes.download({ jobId: lora, checkpoint: "merged", path: "/dev/full" }),
+        ).rejects.toMatchObject({ code: "ENOSPC" });
+        expect(emu.requests.slice(before).filter((q) => q.path === "/v1/finetune/download")).toHaveLength(1);
+      } finally {
+        setDownloadWeightsBytes(emu.store, DEFAULT_WEIGHTS_BYTES);
+      }
+    },
+  );
 
   test("refusals are the API's errors, not retried", async () => {
     const before = emu.requests.length;
