@@ -29,6 +29,7 @@ module.exports = {
     "^pulumi-together/testing$": "<rootDir>/testing/index.ts",
   },
   setupFiles: ["<rootDir>/test/setup-env.js"],
+  setupFilesAfterEnv: ["<rootDir>/test/setup-after-env.ts"],
   reporters: ["default", "<rootDir>/test/summary-reporter.js"],
   testTimeout: 60000,
   maxWorkers: 2,

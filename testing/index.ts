@@ -27,6 +27,7 @@ import {
   type RequestRecord,
 } from "../emulator";
 import { LifecycleHarness, type HarnessState, type RunResult } from "./harness";
+import { releasePulumiInspector } from "./pulumi-inspector";
 
 export { HarnessRunError, type HarnessState, type Op, type RunResult, type StateEntry } from "./harness";
 export {
@@ -92,7 +93,9 @@ export interface OfflineStack {
   destroy(): Promise<OfflineRun>;
   /** The stack's state (the stand-in for the checkpoint): one entry per resource with inputs and outputs. */
   state(): HarnessState;
-  /** Stops the emulator and removes temp files. Does not destroy the stack's resources. */
+  /** Stops the emulator, removes temp files and ends the inspector session Pulumi opened to serialize the
+   *  program's providers (under jest, one per test file, kept to the end of the worker otherwise: see
+   *  pulumi-inspector.ts). Does not destroy the stack's resources. */
   close(): Promise<void>;
 }
 
@@ -141,6 +144,7 @@ export async function startOfflineStack(opts: OfflineStackOptions = {}): Promise
     async close() {
       await emulator.close();
       if (tempDir !== undefined) fs.rmSync(tempDir, { recursive: true, force: true });
+      await releasePulumiInspector();
     },
   };
 }
