@@ -212,18 +212,49 @@ function noteError(errors: string[], reason: unknown): void {
   if (!errors.some((e) => text.includes(e) || e.includes(text))) errors.push(text);
 }
 
+type RejectionListener = (reason: unknown) => void;
+
+/** The runs under way in this process and the listeners they parked, shared by every copy of this module (jest
+ *  loads one per test file) through the real process, like provider-host's exit hook. */
+interface RejectionCapture {
+  runs: Set<RejectionListener>;
+  parked: RejectionListener[];
+  dispatch: RejectionListener;
+}
+
+const REJECTION_CAPTURE = Symbol.for("pulumi-together/testing/harness/unhandled-rejections");
+
 /**
  * A failed registration rejects every output of the resource and of its dependents; nobody awaits most of them,
- * so they surface as unhandled rejections (the language host counts them as program errors too). While a run is
- * under way they are its errors; the listeners they replace are put back after.
+ * so they surface as unhandled rejections (the language host counts them as program errors too). While runs are
+ * under way they are their errors (runs at the same time cannot tell whose: each gets them); the listeners they
+ * replace are put back when the last one ends. Parking per run instead left one listener behind for every two
+ * runs that overlapped (the second parked the first's and put it back after the first had ended): at eleven Node
+ * warned "MaxListenersExceededWarning: ... 11 unhandledRejection listeners added to [process]", and each kept
+ * its run's errors and its test file's modules alive to the end of the worker.
  */
 function captureUnhandledRejections(errors: string[]): () => void {
-  const parked = realProcess.rawListeners("unhandledRejection") as ((...args: unknown[]) => void)[];
-  realProcess.removeAllListeners("unhandledRejection");
-  const onRejection = (reason: unknown): void => noteError(errors, reason);
-  realProcess.on("unhandledRejection", onRejection);
+  const holder = realProcess as unknown as Record<symbol, RejectionCapture | undefined>;
+  let capture = holder[REJECTION_CAPTURE];
+  if (capture === undefined) {
+    const runs = new Set<RejectionListener>();
+    const parked = realProcess.rawListeners("unhandledRejection") as RejectionListener[];
+    realProcess.removeAllListeners("unhandledRejection");
+    const dispatch: RejectionListener = (reason) => {
+      for (const run of runs) run(reason);
+    };
+    realProcess.on("unhandledRejection", dispatch);
+    capture = { runs, parked, dispatch };
+    holder[REJECTION_CAPTURE] = capture;
+  }
+  const { runs, parked, dispatch } = capture;
+  const onRejection: RejectionListener = (reason) => noteError(errors, reason);
+  runs.add(onRejection);
   return () => {
-    realProcess.removeListener("unhandledRejection", onRejection);
+    runs.delete(onRejection);
+    if (runs.size > 0 || holder[REJECTION_CAPTURE] !== capture) return;
+    delete holder[REJECTION_CAPTURE];
+    realProcess.removeListener("unhandledRejection", dispatch);
     for (const listener of parked) realProcess.on("unhandledRejection", listener);
   };
 }
