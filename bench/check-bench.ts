@@ -281,11 +281,12 @@ export function compareWithPython(): PythonComparison {
         file,
       ])
     : undefined;
-  // A cache of its own, filled by one untimed run; TMPDIR moves the default cache directory.
-  const cacheEnv = { ...process.env, TMPDIR: fs.mkdtempSync(path.join(os.tmpdir(), "pt-check-cache-")) };
+  // A cache of its own, filled by one untimed run; XDG_CACHE_HOME moves the default cache directory.
+  const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), "pt-check-cache-"));
+  const cacheEnv = { ...process.env, XDG_CACHE_HOME: cacheHome };
   spawnSync(node, [CLI, "check", file], { env: cacheEnv });
   const oursWarmMs = timeRuns("pulumi-together check (cached report)", node, [CLI, "check", file], cacheEnv);
-  fs.rmSync(cacheEnv.TMPDIR, { recursive: true, force: true });
+  fs.rmSync(cacheHome, { recursive: true, force: true });
 
   const script = process.env.TOGETHER_PY_CHECKER;
   let pythonMs: number | undefined;
