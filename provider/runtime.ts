@@ -10,6 +10,7 @@ import {
   MissingApiKeyError,
   readStackConfig,
   resolveHttpTimeoutMs,
+  resolveProjectId,
   resolveSettings,
   resolveTimeScale,
   type ConfigSource,
@@ -166,6 +167,8 @@ export function providerContext(): ProviderContext {
     log,
     timeScale,
     secrets: { add: (value) => processSecrets.add(value) },
+    // Read at each call, like the client: a bad value fails the call that needs it, with its source and fix.
+    projectId: () => resolveProjectId(stackConfig)?.projectId,
     client: () => {
       const settings = resolveSettings(stackConfig);
       processSecrets.add(settings.apiKey);

@@ -73,6 +73,12 @@ export interface DedicatedEndpointArgs {
    */
   maxHourlyPriceUsd?: pulumi.Input<number> | undefined;
   /**
+   * v2 only (needs `together:projectId`): who may call the endpoint, `VISIBILITY_PRIVATE` (the project,
+   * the default) or `VISIBILITY_INTERNAL` (the organization). Without a project, preview fails naming
+   * the fix. Updates in place.
+   */
+  visibility?: pulumi.Input<"VISIBILITY_PRIVATE" | "VISIBILITY_INTERNAL"> | undefined;
+  /**
    * Bring an existing endpoint (`endpoint-…`) under management instead of creating one: its model and
    * hardware must match, then display name, replicas, state and inactive timeout are brought to these
    * arguments, and `destroy` deletes it. Pointing it at a different endpoint **replaces**; removing it
@@ -123,6 +129,10 @@ export class DedicatedEndpoint extends pulumi.dynamic.Resource {
   declare readonly maxHourlyPriceUsd: pulumi.Output<number | undefined>;
   /** `adoptEndpointId` as given, if any. */
   declare readonly adoptEndpointId: pulumi.Output<string | undefined>;
+  /** v2 only: the deployment serving the endpoint (empty on v1). */
+  declare readonly deploymentId: pulumi.Output<string | undefined>;
+  /** The endpoint's visibility on v2 (undefined on v1). */
+  declare readonly visibility: pulumi.Output<string | undefined>;
   /** The Pulumi resource name, used in the provider's messages. */
   declare readonly logicalName: pulumi.Output<string>;
   /** Version of this resource's state layout. */
@@ -154,6 +164,8 @@ export class DedicatedEndpoint extends pulumi.dynamic.Resource {
         timeoutMinutes: undefined,
         maxHourlyPriceUsd: undefined,
         adoptEndpointId: undefined,
+        deploymentId: undefined,
+        visibility: undefined,
         schemaVersion: undefined,
         ...args,
         model,

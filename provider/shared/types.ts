@@ -43,6 +43,9 @@ export interface ProviderContext {
   log: ProviderLog;
   /** PULUMI_TOGETHER_TIME_SCALE (default 1): divides poll intervals and wait deadlines. */
   timeScale: number;
+  /** The Together project (together:projectId / TOGETHER_PROJECT_ID), or undefined when none is configured:
+   *  DedicatedEndpoint then serves on v1. Optional so contexts built for v1-only tests need not say. */
+  projectId?(): string | undefined;
   /** Registers a value to redact from every message, log line and thrown error of this process. */
   secrets: { add(value: string | undefined): void };
 }

@@ -38,20 +38,37 @@
  * endpoint stays in state with its observed `state` and the next `up` diffs, updates and resumes the wait.
  * Replacement (model, hardware, availabilityZone, disableSpeculativeDecoding) is create-before-delete, so
  * clients have an endpoint throughout. Delete stops, deletes and confirms the endpoint is gone.
+ *
+ * Platform: with a Together project configured (together:projectId / TOGETHER_PROJECT_ID) the resource serves
+ * on the v2 platform (v2/: an endpoint and its deployment); without one, on v1 exactly as above. check and
+ * create follow the configuration; read, update and delete follow the stored state (a v2 resource records its
+ * settings under `v2`), so a resource is always handled by the platform that made it. Switching platform
+ * replaces the resource.
  */
 import { diffByTable } from "../../shared/diff";
-import type { ResourceLifecycle } from "../../shared/types";
+import { failure } from "../../shared/check";
+import type { CheckFailure, DiffResult, ResourceLifecycle } from "../../shared/types";
 import { check } from "./check";
 import { create } from "./create";
 import { destroy } from "./delete";
 import { read } from "./read";
+import { subject } from "./rules";
 import { diffTable } from "./schema";
+import { logicalNameOf } from "./spec";
 import { update } from "./update";
+import { checkV2, configuredProject, createV2, deleteV2, readV2, updateV2, v2Of } from "./v2";
 
 export const lifecycle: ResourceLifecycle = {
-  check,
+  async check(olds, news, ctx) {
+    const projectId = configuredProject(ctx);
+    if (projectId !== undefined) return checkV2(projectId, news, ctx);
+    if (news.visibility !== undefined) return { inputs: news, failures: [needsProject(news)] };
+    return check(olds, news, ctx);
+  },
   async diff(id, olds, news) {
     const result = diffByTable(diffTable, olds, news);
+    const [wasV2, isV2] = [v2Of(olds), v2Of(news)];
+    if (wasV2 !== undefined || isV2 !== undefined) return diffV2(result, wasV2, isV2);
     const adoptId = news.adoptEndpointId;
     // Adopting once and then dropping the argument changes nothing; pointing it elsewhere swaps endpoints.
     if (adoptId !== undefined && adoptId !== id) {
@@ -60,8 +77,34 @@ export const lifecycle: ResourceLifecycle = {
     }
     return result;
   },
-  create,
-  read,
-  update,
-  delete: destroy,
+  create: (inputs, ctx) => (v2Of(inputs) !== undefined ? createV2(inputs, ctx) : create(inputs, ctx)),
+  read: (id, props, ctx) => (v2Of(props) !== undefined ? readV2(id, props, ctx) : read(id, props, ctx)),
+  update: (id, olds, news, ctx) =>
+    v2Of(olds) !== undefined ? updateV2(id, olds, news, ctx) : update(id, olds, news, ctx),
+  delete: (id, props, ctx) =>
+    v2Of(props) !== undefined ? deleteV2(id, props, ctx) : destroy(id, props, ctx),
 };
+
+/**
+ * A change of platform or project replaces (the endpoint cannot move). A v2 replacement deletes first: the
+ * endpoint's name is unique in its project, so a second one under the same name cannot be created beside it.
+ */
+function diffV2(result: DiffResult, was: ReturnType<typeof v2Of>, is: ReturnType<typeof v2Of>): DiffResult {
+  if (was?.projectId !== is?.projectId) {
+    result.changes = true;
+    result.replaces = [...(result.replaces ?? []), "v2"];
+  }
+  if (was !== undefined && is !== undefined && (result.replaces ?? []).length > 0)
+    result.deleteBeforeReplace = true;
+  return result;
+}
+
+/** A v2-only input without a project: say so at preview rather than silently ignore it on v1. */
+function needsProject(news: Record<string, unknown>): CheckFailure {
+  return failure(
+    "visibility",
+    `${subject(logicalNameOf(news))}: visibility = ${JSON.stringify(news.visibility)}: is a setting of Together's ` +
+      "v2 endpoints platform, which serves only when a Together project is configured. Fix: `pulumi config set " +
+      "together:projectId <project id>` (or export TOGETHER_PROJECT_ID), or remove visibility to stay on v1",
+  );
+}

@@ -68,6 +68,8 @@ export const dedicatedEndpointInputsSchema = z.strictObject({
   waitForReady: z.boolean().optional(),
   timeoutMinutes: z.number().int().min(1).max(MAX_TIMEOUT_MINUTES).optional(),
   maxHourlyPriceUsd: z.number().positive().optional(),
+  /** v2 only (see v2/): the endpoint's visibility; v1 has no such setting, and its check refuses it. */
+  visibility: z.enum(["VISIBILITY_PRIVATE", "VISIBILITY_INTERNAL"]).optional(),
   adoptEndpointId: matching(
     ENDPOINT_ID,
     'is not an endpoint id, allowed "endpoint-" followed by letters, digits and dashes. ' +
@@ -124,6 +126,7 @@ export const diffTable: DiffTable = {
   waitForReady: "update",
   timeoutMinutes: "update",
   maxHourlyPriceUsd: "update",
+  visibility: "update",
 };
 
 /** Apply defaults to schema-valid inputs. */

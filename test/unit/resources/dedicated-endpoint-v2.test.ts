@@ -1,0 +1,287 @@
+// DedicatedEndpoint on Together's v2 platform, in-process against the emulator: with a project configured the
+// same resource creates an endpoint and its deployment, updates replicas and state with etags, refreshes and
+// destroys to nothing live or billing; every bad input fails check naming the field, value and fix, creating
+// nothing. Without a project the v1 path runs (its own tests prove it unchanged).
+import { TogetherClient, TogetherError } from "../../../provider/client";
+import { lifecycle } from "../../../provider/resources/dedicated-endpoint/lifecycle";
+import { withEtag } from "../../../provider/resources/dedicated-endpoint/v2/deployment";
+import { acceleratorOf } from "../../../provider/resources/dedicated-endpoint/v2/resolve";
+import { PartialFailureError } from "../../../provider/shared/partial-failure";
+import type { ProviderContext } from "../../../provider/shared/types";
+import { startEmulator, type Emulator } from "../../../emulator";
+import { api, conversationJsonl, settleFile, uploadText } from "../../emulator/test-helpers";
+
+const TIME_SCALE = 600;
+const PROJECT = "proj_unit";
+
+let emu: Emulator;
+let client: TogetherClient;
+
+beforeAll(async () => {
+  emu = await startEmulator({ timeScale: TIME_SCALE, projectId: PROJECT });
+  client = new TogetherClient({ baseUrl: emu.baseUrl, apiKey: emu.apiKey, sleepScale: 1 / TIME_SCALE });
+});
+
+afterAll(() => emu.close());
+
+/** `null`: no project configured (v1). */
+function context(projectId: string | null = PROJECT): { ctx: ProviderContext; logs: string[] } {
+  const logs: string[] = [];
+  const ctx: ProviderContext = {
+    client: () => client,
+    log: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
+    timeScale: TIME_SCALE,
+    secrets: { add: () => undefined },
+    projectId: () => projectId ?? undefined,
+  };
+  return { ctx, logs };
+}
+
+async function checked(news: Record<string, unknown>, ctx: ProviderContext, olds = {}) {
+  const r = await lifecycle.check(olds, news, ctx);
+  expect(r.failures).toEqual([]);
+  return r.inputs ?? {};
+}
+
+async function failures(news: Record<string, unknown>, ctx = context().ctx) {
+  return (await lifecycle.check({}, news, ctx)).failures ?? [];
+}
+
+const base = {
+  logicalName: "ep",
+  model: "Qwen/Qwen3-8B",
+  hardware: "1x_nvidia_h100_80gb_sxm",
+  displayName: "unit-v2-ep",
+};
+
+/** A completed fine-tune: its merged model is in the project's registry under its output name. */
+async function fineTunedModel(): Promise<string> {
+  const file = await uploadText(emu, conversationJsonl(20));
+  await settleFile(emu);
+  const job = await api(emu, "POST", "/fine-tunes", {
+    training_file: file,
+    model: "Qwen/Qwen3-0.6B",
+    suffix: "v2unit",
+    training_type: { type: "Lora", lora_r: 8, lora_alpha: 16 },
+  });
+  expect(job.status).toBe(200);
+  emu.clock.advance(24 * 3_600_000);
+  const done = await api(emu, "GET", `/fine-tunes/${job.body.id}`);
+  expect(done.body.status).toBe("completed");
+  return done.body.output_name ?? done.body.model_output_name;
+}
+
+describe("DedicatedEndpoint on v2", () => {
+  test("create -> scale -> stop -> start -> refresh -> destroy, ending with nothing live or billing", async () => {
+    const { ctx } = context();
+    const inputs = await checked({ ...base, autoscaling: { minReplicas: 1, maxReplicas: 1 } }, ctx);
+    expect(inputs).toMatchObject({
+      hourlyPriceUsd: 3.36,
+      v2: { projectId: PROJECT, config: expect.stringMatching(/configs\/cr_/), centsPerHour: 336 },
+    });
+    const { id, outs } = await lifecycle.create(inputs, ctx);
+    expect(outs).toMatchObject({
+      endpointId: id,
+      deploymentId: expect.stringMatching(/^dep/),
+      name: "emulator-user/unit-v2-ep",
+      state: "STARTED",
+      liveState: "DEPLOYMENT_STATE_READY",
+      hourlyPriceUsd: 3.36,
+    });
+    const ep = await client.endpointsV2!.getEndpoint(PROJECT, id);
+    expect(ep.trafficSplit).toEqual([{ deploymentId: outs.deploymentId, weight: 1 }]);
+    expect(emu.summary()).toMatchObject({ v2EndpointsLive: 1, deploymentsBilling: 1 });
+
+    // An unchanged declaration diffs to nothing.
+    const same = await checked({ ...base, autoscaling: { minReplicas: 1, maxReplicas: 1 } }, ctx, inputs);
+    expect((await lifecycle.diff(id, outs, same, ctx)).changes).toBe(false);
+
+    const scaled = await checked({ ...base, autoscaling: { minReplicas: 1, maxReplicas: 2 } }, ctx, inputs);
+    const diff = await lifecycle.diff(id, outs, scaled, ctx);
+    expect(diff).toMatchObject({ changes: true });
+    expect(diff.replaces ?? []).toEqual([]);
+    const up1 = await lifecycle.update(id, outs, scaled, ctx);
+    expect(up1.outs).toMatchObject({
+      autoscaling: { minReplicas: 1, maxReplicas: 2 },
+      state: "STARTED",
+      hourlyPriceUsd: 6.72,
+      deploymentId: outs.deploymentId,
+    });
+
+    const stop = await checked(
+      { ...base, autoscaling: { minReplicas: 1, maxReplicas: 2 }, state: "STOPPED" },
+      ctx,
+    );
+    const up2 = await lifecycle.update(id, up1.outs, stop, ctx);
+    expect(up2.outs).toMatchObject({ state: "STOPPED", liveState: "DEPLOYMENT_STATE_STOPPED" });
+    expect(emu.summary()).toMatchObject({ deploymentsBilling: 0, v2EndpointsLive: 1 });
+
+    const up3 = await lifecycle.update(id, up2.outs, scaled, ctx);
+    expect(up3.outs).toMatchObject({ state: "STARTED", liveState: "DEPLOYMENT_STATE_READY" });
+    expect(emu.summary().deploymentsBilling).toBe(1);
+
+    // Refresh: rescaled by hand is drift the next update restores.
+    const live = await client.endpointsV2!.getDeployment(PROJECT, id, outs.deploymentId as string);
+    await client.endpointsV2!.updateDeployment(PROJECT, id, live.id, {
+      autoscaling: { minReplicas: 1, maxReplicas: 3 },
+    });
+    const read = await lifecycle.read(id, up3.outs, ctx);
+    expect(read.props).toMatchObject({
+      autoscaling: { minReplicas: 1, maxReplicas: 3 },
+      hourlyPriceUsd: 10.08,
+    });
+    expect((await lifecycle.diff(id, read.props!, scaled, ctx)).changes).toBe(true);
+
+    await lifecycle.delete(id, read.props!, ctx);
+    expect(emu.summary()).toMatchObject({ v2EndpointsLive: 0, deploymentsBilling: 0 });
+    expect(await lifecycle.read(id, read.props!, ctx)).toEqual({ id: "" });
+    // Destroying what is already gone succeeds.
+    await lifecycle.delete(id, read.props!, ctx);
+  });
+
+  test("a fine-tuned model is found in the project's registry by name and served", async () => {
+    const { ctx } = context();
+    const model = await fineTunedModel();
+    const inputs = await checked(
+      { ...base, model, hardware: "1x_nvidia_h100_80gb_sxm", displayName: "unit-v2-ft" },
+      ctx,
+    );
+    expect((inputs.v2 as { modelRef: string }).modelRef).toMatch(new RegExp(`^projects/${PROJECT}/models/`));
+    const { id, outs } = await lifecycle.create(inputs, ctx);
+    expect(outs).toMatchObject({ name: "emulator-user/unit-v2-ft", liveState: "DEPLOYMENT_STATE_READY" });
+    await lifecycle.delete(id, outs, ctx);
+    expect(emu.summary()).toMatchObject({ v2EndpointsLive: 0, deploymentsBilling: 0 });
+  });
+
+  test("a deployment that FAILs ends the wait at once with Together's message; the endpoint stays in state", async () => {
+    const { ctx } = context();
+    const inputs = await checked({ ...base, displayName: "unit-v2-fail" }, ctx);
+    const pending = lifecycle.create(inputs, ctx);
+    // Fail it as soon as it exists (the create waits for READY).
+    const fail = (async () => {
+      for (;;) {
+        const [ep] = await client.endpointsV2!.listEndpoints(PROJECT, { name: "unit-v2-fail" });
+        const dep = ep?.deployments[0];
+        if (dep) return emu.control.failDeployment(dep.id, "no capacity in us-central-1");
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const err = await pending.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await fail;
+    expect(err).toBeInstanceOf(PartialFailureError);
+    expect((err as Error).message).toContain("FAILED: no capacity in us-central-1");
+    const partial = err as PartialFailureError;
+    await lifecycle.delete(partial.id, partial.properties, ctx);
+    expect(emu.summary()).toMatchObject({ v2EndpointsLive: 0, deploymentsBilling: 0 });
+  });
+
+  test("once the endpoint exists, check asks Together (validateOnly) and fails the preview with its verdict", async () => {
+    const { ctx } = context();
+    const inputs = await checked({ ...base, displayName: "unit-v2-validate" }, ctx);
+    const { id, outs } = await lifecycle.create(inputs, ctx);
+    const before = emu.requests.length;
+    const f = await failures({
+      ...base,
+      displayName: "unit-v2-validate",
+      autoscaling: { minReplicas: 1, maxReplicas: 500 },
+    });
+    expect(f).toEqual([
+      {
+        property: "model",
+        reason: expect.stringMatching(/refused the deployment \(validateOnly\).*maxReplicas.*Fix:/),
+      },
+    ]);
+    expect(emu.requests.slice(before).some((r) => r.query?.validateOnly === "true")).toBe(true);
+    await lifecycle.delete(id, outs, ctx);
+  });
+
+  test("bad inputs fail check with resource, field, value and fix, and create nothing", async () => {
+    const before = emu.summary();
+    expect(await failures({ ...base, model: "acme/no-such-model" })).toEqual([
+      {
+        property: "model",
+        reason: expect.stringMatching(/^DedicatedEndpoint "ep": model = "acme\/no-such-model": .*Fix: /),
+      },
+    ]);
+    expect(await failures({ ...base, hardware: "8x_nvidia_b200_192gb_sxm" })).toEqual([
+      {
+        property: "hardware",
+        reason: expect.stringMatching(/hardware = "8x_nvidia_b200_192gb_sxm": no config .*Fix: /),
+      },
+    ]);
+    expect(await failures({ ...base, autoscaling: { minReplicas: 3, maxReplicas: 2 } })).toEqual([
+      { property: "autoscaling.maxReplicas", reason: expect.stringContaining("Fix:") },
+    ]);
+    expect(
+      await failures({ ...base, autoscaling: { minReplicas: 1, maxReplicas: 4 }, maxHourlyPriceUsd: 5 }),
+    ).toEqual([{ property: "maxHourlyPriceUsd", reason: expect.stringContaining("Fix:") }]);
+    expect(await failures({ ...base, availabilityZone: "us-central-4b" })).toEqual([
+      {
+        property: "availabilityZone",
+        reason: expect.stringMatching(/no counterpart on Together's v2.*Fix: /),
+      },
+    ]);
+    expect(await failures({ ...base, displayName: "Unit EP" })).toEqual([
+      { property: "displayName", reason: expect.stringMatching(/is not a v2 endpoint name.*Fix: /) },
+    ]);
+    // A v2-only input without a project: no API call decides it.
+    expect(await failures({ ...base, visibility: "VISIBILITY_INTERNAL" }, context(null).ctx)).toEqual([
+      {
+        property: "visibility",
+        reason: expect.stringMatching(
+          /^DedicatedEndpoint "ep": visibility = "VISIBILITY_INTERNAL": .*Fix: `pulumi config set together:projectId/,
+        ),
+      },
+    ]);
+    expect(emu.summary()).toMatchObject({
+      v2EndpointsLive: before.v2EndpointsLive,
+      deploymentsLive: before.deploymentsLive,
+    });
+  });
+
+  test("switching platform by configuration replaces; a v2 replacement deletes first", async () => {
+    const { ctx } = context();
+    const v2 = await checked(base, ctx);
+    const v1 = await checked(base, context(null).ctx);
+    expect(v1.v2).toBeUndefined();
+    expect(await lifecycle.diff("x", v1, v2, ctx)).toMatchObject({ changes: true, replaces: ["v2"] });
+    const other = await checked({ ...base, hardware: "2x_nvidia_h100_80gb_sxm" }, ctx);
+    expect(await lifecycle.diff("x", v2, other, ctx)).toMatchObject({
+      replaces: ["hardware"],
+      deleteBeforeReplace: true,
+    });
+  });
+});
+
+describe("v2 helpers", () => {
+  test("the v1 hardware id names the accelerators a config selects", () => {
+    expect(acceleratorOf("2x_nvidia_h100_80gb_sxm")).toEqual({ count: 2, type: "nvidia-h100-80gb" });
+    expect(acceleratorOf("nope")).toBeUndefined();
+  });
+
+  test("an etag conflict re-reads and retries once, then fails clearly", async () => {
+    const conflict = Object.assign(new Error("etag mismatch"), { code: "conflict" });
+    Object.setPrototypeOf(conflict, TogetherError.prototype);
+    let reads = 0;
+    let writes = 0;
+    const ok = await withEtag(
+      "endpoint x",
+      async () => `e${++reads}`,
+      async (etag) => {
+        if (++writes === 1) throw conflict;
+        return etag;
+      },
+    );
+    expect(ok).toBe("e2");
+    await expect(
+      withEtag(
+        "endpoint x",
+        async () => "e",
+        async () => Promise.reject(conflict),
+      ),
+    ).rejects.toThrow(/changed twice .*Fix: /);
+  });
+});
