@@ -6,6 +6,7 @@ import { TogetherClient, TogetherError } from "../../../provider/client";
 import { lifecycle } from "../../../provider/resources/dedicated-endpoint/lifecycle";
 import { withEtag } from "../../../provider/resources/dedicated-endpoint/v2/deployment";
 import { acceleratorOf } from "../../../provider/resources/dedicated-endpoint/v2/resolve";
+import { configure, providerContext, resetRuntimeForTests } from "../../../provider/runtime";
 import { PartialFailureError } from "../../../provider/shared/partial-failure";
 import type { ProviderContext } from "../../../provider/shared/types";
 import { startEmulator, type Emulator } from "../../../emulator";
@@ -283,5 +284,25 @@ describe("v2 helpers", () => {
         async () => Promise.reject(conflict),
       ),
     ).rejects.toThrow(/changed twice .*Fix: /);
+  });
+});
+
+describe("the provider context's project", () => {
+  afterEach(() => {
+    resetRuntimeForTests();
+    delete process.env.TOGETHER_PROJECT_ID;
+  });
+
+  test("comes from together:projectId, else TOGETHER_PROJECT_ID; none means v1; a bad one fails the call", async () => {
+    resetRuntimeForTests();
+    await configure({ get: (k) => (k === "together:projectId" ? "proj_stack" : undefined) });
+    expect(providerContext().projectId?.()).toBe("proj_stack");
+    resetRuntimeForTests();
+    await configure({ get: () => undefined });
+    expect(providerContext().projectId?.()).toBeUndefined();
+    process.env.TOGETHER_PROJECT_ID = "proj_env";
+    expect(providerContext().projectId?.()).toBe("proj_env");
+    process.env.TOGETHER_PROJECT_ID = "projects/p1";
+    expect(() => providerContext().projectId?.()).toThrow("export TOGETHER_PROJECT_ID=<project id>");
   });
 });
