@@ -9,6 +9,7 @@ import { runSizeBench, type SizeFigures } from "./size-bench";
 import { runTokenEstimateBench, type TokenEstimateFigures } from "./token-estimate-bench";
 import { runCliBench, type CliFigures } from "./cli-bench";
 import { runUploadBench, type UploadFigures } from "./upload-bench";
+import { runDownloadBench, type DownloadFigures } from "./download-bench";
 
 const results = new Map<string, unknown>();
 
@@ -47,6 +48,23 @@ function uploadRows(u: UploadFigures): ReportRow[] {
       yes(s.clientPeakRssMB < 150),
     ],
   ]);
+}
+
+function downloadRows(d: DownloadFigures): ReportRow[] {
+  return [
+    [
+      `download ${d.gib} GiB: client vs curl -o (median MB/s; median of paired rounds)`,
+      `${fixed(d.clientMBps)} vs ${fixed(d.curlMBps)} MB/s; ${fixed(d.ratio, 2)}x`,
+      ">= 0.9x",
+      yes(d.ratio >= 0.9),
+    ],
+    [
+      `download ${d.gib} GiB: client peak RSS`,
+      `${fixed(d.clientPeakRssMB)} MB`,
+      "< 150 MB",
+      yes(d.clientPeakRssMB < 150),
+    ],
+  ];
 }
 
 function checkRows(c: CheckFigures, h: HashFigures): ReportRow[] {
@@ -147,6 +165,7 @@ function cliRows(c: CliFigures): ReportRow[] {
 export async function runReport(): Promise<ReportRow[]> {
   const rows: ReportRow[] = [
     ...uploadRows(await figures("upload", runUploadBench)),
+    ...downloadRows(await figures("download", runDownloadBench)),
     ...checkRows(await figures("check", runCheckBench), await figures("hash", runHashBench)),
     ...previewRows(await figures("preview", runPreviewBench)),
     ...pollingRows(await figures("polling", runPollingBench)),
