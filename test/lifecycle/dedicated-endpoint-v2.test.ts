@@ -1,7 +1,7 @@
 // DedicatedEndpoint on Together's v2 platform through the lifecycle harness: real programs using the SDK classes,
 // the real dynamic-provider process (running dist/), state kept between runs. With together:projectId set, one
-// program goes file -> job -> endpoint + deployment, then scales, stops, starts and is destroyed to nothing live
-// or billing; bad v2 inputs (and a v2-only input without a project) fail preview and create nothing.
+// program goes file -> job -> endpoint + deployment, then scales, stops, starts, rolls out new hardware behind
+// the same endpoint and is destroyed to nothing live or billing; bad v2 inputs (and a v2-only input without a project) fail preview and create nothing.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DedicatedEndpoint, type DedicatedEndpointArgs } from "../../sdk/dedicated-endpoint";
@@ -38,7 +38,7 @@ const v2Posts = () =>
   emu.requests.filter((r) => r.method === "POST" && r.path.startsWith("/v2/projects/")).length;
 
 describe("DedicatedEndpoint lifecycle on v2", () => {
-  test("file -> job -> endpoint on v2 -> scale -> stop -> start -> destroy, nothing live or billing", async () => {
+  test("file -> job -> endpoint on v2 -> scale -> stop -> start -> new hardware -> destroy, nothing live or billing", async () => {
     const { h, stateFile } = project("v2-chain");
     fs.copyFileSync(TRAIN_JSONL, path.join(root, "v2-chain", "train.jsonl"));
     const chain = (args: Partial<DedicatedEndpointArgs>) => () => {
@@ -100,11 +100,23 @@ describe("DedicatedEndpoint lifecycle on v2", () => {
     expect(started.outputs).toMatchObject({ state: "STARTED", liveState: "DEPLOYMENT_STATE_READY" });
     expect(emu.summary().deploymentsBilling).toBe(1);
 
+    // New hardware: a new deployment behind the same endpoint and name, traffic moved, the old one deleted.
+    const rolled = await h.up(chain({ hardware: "2x_nvidia_h100_80gb_sxm" }), v2Config());
+    expect(changed(rolled)).toEqual(["update"]);
+    expect(rolled.outputs).toMatchObject({
+      endpointId: up.outputs.endpointId,
+      name: "emulator-user/proj-dev-serve",
+      liveState: "DEPLOYMENT_STATE_READY",
+      hourlyPriceUsd: 2 * H100_HOURLY,
+    });
+    expect(rolled.outputs.deploymentId).not.toBe(up.outputs.deploymentId);
+    expect(emu.summary()).toMatchObject({ v2EndpointsLive: 1, deploymentsLive: 1, deploymentsBilling: 1 });
+
     const destroyed = await h.destroy(v2Config());
     expect(ops(destroyed)).toEqual(["delete", "delete", "delete"]);
     expect(emu.summary()).toMatchObject({ v2EndpointsLive: 0, deploymentsBilling: 0, deploymentsLive: 0 });
     expect(h.state().resources).toEqual([]);
-    expectNoKeyLeak(stateFile, preview, up, scaled, stopped, started, destroyed);
+    expectNoKeyLeak(stateFile, preview, up, scaled, stopped, started, rolled, destroyed);
     expect(fs.readFileSync(stateFile, "utf8")).not.toContain(API_KEY);
   });
 

@@ -86,13 +86,18 @@ export const lifecycle: ResourceLifecycle = {
 };
 
 /**
- * A change of platform or project replaces (the endpoint cannot move). A v2 replacement deletes first: the
- * endpoint's name is unique in its project, so a second one under the same name cannot be created beside it.
+ * A change of platform or project replaces (the endpoint cannot move). Within v2 a new model or hardware is an
+ * update: a new deployment behind the same endpoint (v2/rollout.ts). Any other v2 replacement deletes first:
+ * the endpoint's name is unique in its project, so a second one under that name cannot be created beside it.
  */
 function diffV2(result: DiffResult, was: ReturnType<typeof v2Of>, is: ReturnType<typeof v2Of>): DiffResult {
   if (was?.projectId !== is?.projectId) {
     result.changes = true;
     result.replaces = [...(result.replaces ?? []), "v2"];
+  } else if (result.replaces !== undefined) {
+    const rest = result.replaces.filter((key) => key !== "model" && key !== "hardware");
+    if (rest.length > 0) result.replaces = rest;
+    else delete result.replaces;
   }
   if (was !== undefined && is !== undefined && (result.replaces ?? []).length > 0)
     result.deleteBeforeReplace = true;

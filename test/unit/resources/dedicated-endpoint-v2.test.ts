@@ -243,17 +243,51 @@ describe("DedicatedEndpoint on v2", () => {
     });
   });
 
-  test("switching platform by configuration replaces; a v2 replacement deletes first", async () => {
+  test("switching platform by configuration replaces; within v2 new hardware is an update", async () => {
     const { ctx } = context();
     const v2 = await checked(base, ctx);
     const v1 = await checked(base, context(null).ctx);
     expect(v1.v2).toBeUndefined();
     expect(await lifecycle.diff("x", v1, v2, ctx)).toMatchObject({ changes: true, replaces: ["v2"] });
     const other = await checked({ ...base, hardware: "2x_nvidia_h100_80gb_sxm" }, ctx);
-    expect(await lifecycle.diff("x", v2, other, ctx)).toMatchObject({
-      replaces: ["hardware"],
-      deleteBeforeReplace: true,
+    const diff = await lifecycle.diff("x", v2, other, ctx);
+    expect(diff.changes).toBe(true);
+    expect(diff.replaces).toBeUndefined();
+  });
+
+  test("new hardware rolls out behind the same endpoint: new deployment READY, traffic moved, old deleted", async () => {
+    const { ctx } = context();
+    const inputs = await checked({ ...base, displayName: "unit-v2-rollout" }, ctx);
+    const { id, outs } = await lifecycle.create(inputs, ctx);
+    const news = await checked(
+      { ...base, displayName: "unit-v2-rollout", hardware: "2x_nvidia_h100_80gb_sxm" },
+      ctx,
+    );
+    const mark = emu.requests.length;
+    const { outs: after } = await lifecycle.update(id, outs, news, ctx);
+    expect(after).toMatchObject({
+      endpointId: id,
+      name: outs.name,
+      hardware: "2x_nvidia_h100_80gb_sxm",
+      state: "STARTED",
+      hourlyPriceUsd: 6.72,
     });
+    expect(after.deploymentId).not.toBe(outs.deploymentId);
+    const ep = await client.endpointsV2!.getEndpoint(PROJECT, id);
+    expect(ep.trafficSplit).toEqual([{ deploymentId: after.deploymentId, weight: 1 }]);
+    expect(ep.deployments.map((d) => d.id)).toEqual([after.deploymentId]);
+    // The old deployment was deleted only after traffic moved to the new one.
+    const log = emu.requests.slice(mark);
+    const moved = log.findIndex(
+      (r) => r.method === "PATCH" && r.path === `/v2/projects/${PROJECT}/endpoints/${id}`,
+    );
+    const deleted = log.findIndex(
+      (r) => r.method === "DELETE" && r.path.endsWith(`/deployments/${String(outs.deploymentId)}`),
+    );
+    expect(moved).toBeGreaterThanOrEqual(0);
+    expect(deleted).toBeGreaterThan(moved);
+    await lifecycle.delete(id, after, ctx);
+    expect(emu.summary()).toMatchObject({ v2EndpointsLive: 0, deploymentsBilling: 0 });
   });
 });
 

@@ -83,7 +83,12 @@ export async function createV2(inputs: Record<string, unknown>, ctx: ProviderCon
 }
 
 /** A FineTuneJob's model was unknown at preview: it is resolved in the registry now that the job is done. */
-async function modelRefNow(spec: DedicatedEndpointSpec, record: V2Record, who: string, ctx: ProviderContext) {
+export async function modelRefNow(
+  spec: DedicatedEndpointSpec,
+  record: V2Record,
+  who: string,
+  ctx: ProviderContext,
+) {
   const resolved = await resolveModel(v2Api(ctx), record.projectId, spec.model);
   if (resolved === undefined || "adapter" in resolved)
     throw new Error(modelFailure(who, "model", JSON.stringify(spec.model), resolved?.adapter).reason);

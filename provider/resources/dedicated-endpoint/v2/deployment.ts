@@ -6,7 +6,8 @@ import type { ProviderContext } from "../../../shared/types";
 import { waitFor } from "../../../shared/wait";
 import type { V2Record } from "./platform";
 
-/** The deployment's name under its endpoint; one per resource (replacement makes a new endpoint). */
+/** The first deployment's name under its endpoint; a rollout (rollout.ts) names its deployments after what
+ *  they serve. */
 export const PRIMARY = "primary";
 /** Endpoint and deployment names on v2. */
 export const V2_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -1,13 +1,14 @@
 // In-place update on v2: autoscaling and state (STOPPED is min = max = 0) on the deployment, visibility on the
 // endpoint, each written with the etag just read (a conflict re-reads and retries once). A deployment missing
-// after a partial create is created here, so the next `up` finishes what the failed one began.
+// after a partial create is created here, so the next `up` finishes what the failed one began. A new model or
+// hardware (config) is rolled out behind the same endpoint without downtime (rollout.ts).
 import { isNotFound } from "../../../client";
 import type { EndpointsV2Api } from "../../../client/endpoints-v2";
 import type { WireV2Deployment } from "../../../client/wire/endpoints-v2";
 import { PartialFailureError } from "../../../shared/partial-failure";
 import type { ProviderContext } from "../../../shared/types";
 import { subject } from "../rules";
-import { v2SpecOf } from "./create";
+import { modelRefNow, v2SpecOf } from "./create";
 import {
   deploymentBody,
   PRIMARY,
@@ -18,7 +19,8 @@ import {
   withEtag,
 } from "./deployment";
 import { inferenceName, v2Outputs } from "./outputs";
-import { v2Api, v2Of, type V2Record } from "./platform";
+import { v2Api, type V2Record } from "./platform";
+import { rollout, servesOther } from "./rollout";
 
 export async function updateV2(
   id: string,
@@ -27,12 +29,11 @@ export async function updateV2(
   ctx: ProviderContext,
 ) {
   const { spec, record: checked } = v2SpecOf(news);
-  const previous = v2Of(olds);
-  // The model was resolved at create when it was unknown at check; a replacement would have changed it.
-  const modelRef = checked.modelRef ?? previous?.modelRef;
-  const record: V2Record = { ...checked, ...(modelRef !== undefined && { modelRef }) };
-  const { projectId } = record;
   const who = subject(spec.logicalName);
+  // A model unknown at check (a FineTuneJob trained in this run) is resolved now: it may be a new one.
+  const modelRef = checked.modelRef ?? (await modelRefNow(spec, checked, who, ctx));
+  const record: V2Record = { ...checked, modelRef };
+  const { projectId } = record;
   const api = v2Api(ctx);
   let endpoint = await api.getEndpoint(projectId, id);
   const name = await inferenceName(api, endpoint);
@@ -42,6 +43,9 @@ export async function updateV2(
     if (deployment === undefined) {
       const body = deploymentBody(PRIMARY, record, desired);
       deployment = await api.createDeployment(projectId, id, body);
+    } else if (servesOther(deployment, record)) {
+      const next = await rollout({ api, ctx, who, spec, record, endpointId: id, old: deployment, desired });
+      [deployment, endpoint] = [next.deployment, next.endpoint];
     } else if (
       deployment.autoscaling.minReplicas !== desired.minReplicas ||
       deployment.autoscaling.maxReplicas !== desired.maxReplicas
@@ -95,6 +99,9 @@ export async function findDeployment(
       if (!isNotFound(err)) throw err;
     }
   }
+  // Else the one taking traffic (a rollout names its deployments apart), else the first one.
   const all = await api.listDeployments(projectId, endpointId);
-  return all.find((d) => d.name === PRIMARY || d.name.endsWith(`/${PRIMARY}`));
+  const endpoint = await api.getEndpoint(projectId, endpointId);
+  const routed = endpoint.trafficSplit.find((t) => t.weight > 0)?.deploymentId;
+  return all.find((d) => d.id === routed) ?? all[0];
 }
