@@ -255,6 +255,33 @@ describe("DedicatedEndpoint on v2", () => {
     expect(diff.replaces).toBeUndefined();
   });
 
+  test("visibility: set at create, drift read and restored, removing it returns to private", async () => {
+    const { ctx } = context();
+    const named = { ...base, displayName: "unit-v2-visibility" };
+    const inputs = await checked({ ...named, visibility: "VISIBILITY_INTERNAL" }, ctx);
+    const { id, outs } = await lifecycle.create(inputs, ctx);
+    expect(outs.visibility).toBe("VISIBILITY_INTERNAL");
+    expect((await client.endpointsV2!.getEndpoint(PROJECT, id)).visibility).toBe("VISIBILITY_INTERNAL");
+    // Changed by hand: refresh shows it, and the next update restores the declaration.
+    const ep = await client.endpointsV2!.getEndpoint(PROJECT, id);
+    await client.endpointsV2!.updateEndpoint(PROJECT, id, {
+      visibility: "VISIBILITY_PRIVATE",
+      etag: ep.etag,
+    });
+    const read = await lifecycle.read(id, outs, ctx);
+    expect(read.props).toMatchObject({ visibility: "VISIBILITY_PRIVATE" });
+    expect(await lifecycle.diff(id, read.props!, inputs, ctx)).toMatchObject({ changes: true });
+    const restored = await lifecycle.update(id, read.props!, inputs, ctx);
+    expect(restored.outs.visibility).toBe("VISIBILITY_INTERNAL");
+
+    const news = await checked(named, ctx);
+    expect(await lifecycle.diff(id, restored.outs, news, ctx)).toMatchObject({ changes: true });
+    const { outs: after } = await lifecycle.update(id, restored.outs, news, ctx);
+    expect(after.visibility).toBeUndefined();
+    expect((await client.endpointsV2!.getEndpoint(PROJECT, id)).visibility).toBe("VISIBILITY_PRIVATE");
+    await lifecycle.delete(id, after, ctx);
+  });
+
   test("new hardware rolls out behind the same endpoint: new deployment READY, traffic moved, old deleted", async () => {
     const { ctx } = context();
     const inputs = await checked({ ...base, displayName: "unit-v2-rollout" }, ctx);

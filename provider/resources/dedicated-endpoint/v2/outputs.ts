@@ -51,6 +51,8 @@ export function v2Outputs(
     v2: record,
   };
   if (spec.maxHourlyPriceUsd !== undefined) outs.maxHourlyPriceUsd = spec.maxHourlyPriceUsd;
-  if (record.visibility !== undefined) outs.visibility = record.visibility;
+  // What Together reports, so a change by hand is drift; the default is left out like an unset input.
+  if (record.visibility !== undefined || endpoint.visibility !== "VISIBILITY_PRIVATE")
+    outs.visibility = endpoint.visibility;
   return outs;
 }

@@ -64,8 +64,9 @@ export async function updateV2(
       deployment = await waitForDeployment(api, ctx, projectId, id, depId, target, spec.timeoutMinutes);
     }
     const routed = endpoint.trafficSplit.some((t) => t.deploymentId === depId && t.weight > 0);
-    const visibility = record.visibility;
-    const visibilityChanged = visibility !== undefined && visibility !== endpoint.visibility;
+    // Unset is Together's default, so removing the input (or a change by hand) returns the endpoint to it.
+    const visibility = record.visibility ?? "VISIBILITY_PRIVATE";
+    const visibilityChanged = visibility !== endpoint.visibility;
     if (!routed || visibilityChanged) {
       endpoint = await withEtag(
         `${who}: endpoint ${id}`,
