@@ -282,6 +282,24 @@ describe("DedicatedEndpoint on v2", () => {
     await lifecycle.delete(id, after, ctx);
   });
 
+  test("a deployment deleted by hand: refresh shows it, the next update creates it again behind the endpoint", async () => {
+    const { ctx } = context();
+    const inputs = await checked({ ...base, displayName: "unit-v2-gone" }, ctx);
+    const { id, outs } = await lifecycle.create(inputs, ctx);
+    const v2 = client.endpointsV2!;
+    await v2.updateEndpoint(PROJECT, id, { trafficSplit: [] });
+    await v2.deleteDeployment(PROJECT, id, outs.deploymentId as string);
+    const read = await lifecycle.read(id, outs, ctx);
+    expect(read.props).toMatchObject({ deploymentId: "", state: "DEPLOYMENT_STATE_UNSPECIFIED" });
+    expect((await lifecycle.diff(id, read.props!, inputs, ctx)).changes).toBe(true);
+    const { outs: after } = await lifecycle.update(id, read.props!, inputs, ctx);
+    expect(after).toMatchObject({ endpointId: id, state: "STARTED", liveState: "DEPLOYMENT_STATE_READY" });
+    expect((await v2.getEndpoint(PROJECT, id)).trafficSplit).toEqual([
+      { deploymentId: after.deploymentId, weight: 1 },
+    ]);
+    await lifecycle.delete(id, after, ctx);
+  });
+
   test("new hardware rolls out behind the same endpoint: new deployment READY, traffic moved, old deleted", async () => {
     const { ctx } = context();
     const inputs = await checked({ ...base, displayName: "unit-v2-rollout" }, ctx);
