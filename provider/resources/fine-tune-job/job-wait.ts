@@ -204,18 +204,22 @@ export async function awaitJob(
   const scale = ctx.timeScale > 0 ? ctx.timeScale : 1;
   const startedAt = Date.now();
   let current = job;
+  // The whole chain of restarts shares one timeout; the first wait gets all of it (so its message names the
+  // configured timeout, not what is left after the first status read).
+  let remainingMinutes = timeoutMinutes;
   for (;;) {
     const followed = await followRestarts(ctx, name, current);
     current = followed.job;
     if (target === "none" || satisfies(current.status, target)) return { kind: "done", job: current };
     if (isFailedStatus(current.status) || billingLimitEvent(current) !== undefined)
       return { kind: "failed", job: current, message: await failureMessage(ctx, who, current) };
-    const usedMinutes = ((Date.now() - startedAt) * scale) / 60_000;
-    const outcome = await waitOnce(ctx, name, current, target, Math.max(0, timeoutMinutes - usedMinutes));
+    const outcome = await waitOnce(ctx, name, current, target, remainingMinutes);
     if (outcome.kind === "failed") {
       const next = await followRestarts(ctx, name, outcome.job);
       if (next.job.id !== outcome.job.id) {
         current = next.job;
+        const usedMinutes = ((Date.now() - startedAt) * scale) / 60_000;
+        remainingMinutes = Math.max(0, timeoutMinutes - usedMinutes);
         continue;
       }
       return { kind: "failed", job: outcome.job, message: await failureMessage(ctx, who, outcome.job) };
