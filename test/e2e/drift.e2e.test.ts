@@ -222,7 +222,11 @@ describeWithCli("drift behind Pulumi's back on the real engine", (cli) => {
       expect(up.output).toMatch(/1 created/);
       const made = madeSince(emu, "files", filesBefore);
       expect(made).toHaveLength(1);
-      expect(emu.store.liveFile(made[0]!)).toMatchObject({ filename: "notes.jsonl", upload: "complete" });
+      expect(emu.store.liveFile(made[0]!)).toMatchObject({ upload: "complete" });
+      // Uploaded again under the name that says whose file it is: project e2e, stack training, resource notes.
+      expect(emu.store.liveFile(made[0]!)?.filename).toMatch(
+        /^e2e-training-notes\.[0-9a-f]{12}\.notes\.jsonl$/,
+      );
       expect(madeSince(emu, "jobs", jobsBefore)).toEqual([]);
       const after = await p.exportState("training");
       expect(stateOf(after, "notes")?.id).toBe(made[0]);

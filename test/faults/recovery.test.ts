@@ -45,6 +45,12 @@ async function killAllWhen(ss: Scenario[], when: () => boolean): Promise<void> {
   for (const err of await Promise.all(ups)) expect(err).toBeInstanceOf(Error);
 }
 
+/** This scenario's upload is being held by the latency fault (requests before `since` are earlier scenarios'). */
+const uploadHeld = (since: number): boolean =>
+  fx.emulator.requests
+    .slice(since)
+    .some((r) => r.fault === "latency" && r.path.startsWith("/_uploads/file-"));
+
 const jobRunning = (s: Scenario): boolean => s.created().jobs.some((id) => s.jobStatus(id) === "running");
 
 describe("a runner killed mid-create, then a fresh runner (empty journal, same state)", () => {
@@ -52,14 +58,13 @@ describe("a runner killed mid-create, then a fresh runner (empty journal, same s
     await fx.scenario(
       "new-runner-upload",
       async (s) => {
+        const since = fx.emulator.requests.length;
         fx.emulator.faults.add({
           method: "PUT",
           path: /^\/_uploads\/file-/,
           action: { type: "latency", ms: 5_000 },
         });
-        await killAllWhen([s], () =>
-          fx.emulator.requests.some((r) => r.fault === "latency" && r.path.startsWith("/_uploads/file-")),
-        );
+        await killAllWhen([s], () => uploadHeld(since));
         expect(s.created().files).toHaveLength(1);
         s.onNewRunner();
       },
@@ -81,14 +86,13 @@ describe("a runner killed mid-create, then a fresh runner (empty journal, same s
     await fx.scenario(
       "same-runner-upload",
       async (s) => {
+        const since = fx.emulator.requests.length;
         fx.emulator.faults.add({
           method: "PUT",
           path: /^\/_uploads\/file-/,
           action: { type: "latency", ms: 5_000 },
         });
-        await killAllWhen([s], () =>
-          fx.emulator.requests.some((r) => r.fault === "latency" && r.path.startsWith("/_uploads/file-")),
-        );
+        await killAllWhen([s], () => uploadHeld(since));
       },
       {
         expected: { files: 2, jobs: 1, endpoints: 1 },
