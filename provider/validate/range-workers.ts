@@ -9,8 +9,8 @@ import { type BlockResults, type BlocksReply, type BlocksTask, checkBlocksFromBa
 export const RANGE_WORKER_SCRIPT = path.join(__dirname, "jsonl-range-worker.js");
 
 /** Run from TypeScript sources (ts-jest, ts-node) there is no compiled worker to start, and a worker thread
- *  cannot load .ts: a stand-in then checks the back half of the blocks in this thread before the front is
- *  started. Same results, no speed-up, and a fixed split for tests. */
+ *  cannot load .ts: a stand-in then checks the back half of the blocks in this thread, and the front the
+ *  rest. Same results, no speed-up, and a fixed split for tests. */
 export const RUNNING_FROM_SOURCES = __filename.endsWith(".ts");
 
 export interface BackWorkers {
