@@ -61,7 +61,9 @@ describe("npm run demo -- --emulator URL --api-key KEY --state DIR", () => {
     // line saying something new, and the endpoint wait in the same emulated time as the job's.
     const up = output.slice(output.indexOf("Updating (dev):"));
     expect(up.match(/estimated price \$/g)).toHaveLength(1);
-    expect(up).toMatch(/uploaded helpdesk-chats\.jsonl: 15\.0 KiB of 15\.0 KiB \(100%\)\n/);
+    expect(up).toMatch(
+      /uploaded pulumi-together-quickstart-dev-helpdesk-chats\.[0-9a-f]{12}\.helpdesk-chats\.jsonl: 15\.0 KiB of 15\.0 KiB \(100%\)\n/,
+    );
     expect(up).not.toContain("MB/s");
     const statusLines = up.split("\n").filter((l) => / job ft-\S+ status /.test(l));
     const statuses = statusLines.map((l) => / (status [^,]+(?:, step \d+\/\d+)?)/.exec(l)?.[1]);
