@@ -106,10 +106,19 @@ async function checkBlocks(
         : await checkBlockHashing(fh, block, rules, undefined, scratch, stop.signal);
       end = block.end;
     }
-    if (pace === undefined) return end;
-    // The blocks the workers took: read again, for the hash only.
-    const range = { start: end, end: Infinity };
-    return end + (await readThrough(fh, pace, undefined, scratch, { range, signal: stop.signal }));
+    let bytes = end;
+    if (pace) {
+      // The rest of the file, for the hash only: the workers check it meanwhile.
+      const range = { start: end, end: Infinity };
+      bytes += await readThrough(fh, pace, undefined, scratch, { range, signal: stop.signal });
+    }
+    // Blocks still open once the tail is hashed (the workers were slower than expected: other processes took
+    // their cores, say; or the in-thread stand-in stopped at half): checked here too, from the front, while the
+    // workers go on from the back. Read again, for the check only.
+    for (let i = claims.front(); i !== undefined; i = claims.front()) {
+      results[i] = await checkBlockHashing(fh, blocks[i]!, rules, undefined, scratch, stop.signal);
+    }
+    return bytes;
   };
   const [fronted, backed] = await Promise.allSettled([front(), backDone]);
   if (backed.status === "rejected") throw backed.reason;
@@ -118,10 +127,6 @@ async function checkBlocks(
     throw fronted.reason;
   }
   for (const [i, result] of backed.value) results[i] = result;
-  // Blocks neither side took: the front stopped early and the back stopped short (the in-thread stand-in).
-  for (let i = claims.front(); i !== undefined; i = claims.front()) {
-    results[i] = await checkBlockHashing(fh, blocks[i]!, rules, undefined, scratch, stop.signal);
-  }
   const missing = results.findIndex((r) => r === undefined);
   if (missing >= 0) throw new Error(`block ${missing} of ${job.file} was checked by no thread`);
   return { results: results as RangeResult[], bytes: fronted.value };

@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { inspectTrainingFile } from "../../provider/validate";
 import { BlockClaims } from "../../provider/validate/block-claims";
+import { FrontPace } from "../../provider/validate/front-pace";
 import { IssueCollector } from "../../provider/validate/issues";
 import { READ_CHUNK_BYTES } from "../../provider/validate/limits";
 import { checkJsonlInParallel } from "../../provider/validate/parallel-jsonl";
@@ -319,6 +320,19 @@ test("a line longer than the read chunk inside a range is read whole", async () 
     expect(ranges).toBe(2);
     expect(report).toEqual(expected);
   }
+});
+
+test("the front stops at once (hashes the whole file first), then checks the blocks left open", async () => {
+  // As when the workers are slower than the front expected: it must still check every block nobody took.
+  jest.spyOn(FrontPace.prototype, "shouldStop").mockReturnValue(true);
+  const lines = Array.from({ length: 800 }, (_, i) => (i % 97 === 5 ? badLine("role", 200) : goodLine(i)));
+  const file = write("front-stops.jsonl", join(lines, "\n", true));
+  const expected = await onePass(file);
+  expect(expected.errors.length).toBeGreaterThan(5);
+  const { report, ranges, front } = await inRanges(file, 6);
+  expect(ranges).toBe(6);
+  expect(front).toBe(0); // no block checked while hashing
+  expect(report).toEqual(expected);
 });
 
 test("a small file is checked in one pass by default: no blocks, no worker", async () => {
