@@ -15,9 +15,7 @@ import { describeWithCli } from "./kit/cli";
 import { useE2E } from "./kit/fixture";
 import type { CommandResult, ScratchProgram, StackExport } from "../../scripts/real-cli/scratch-program";
 import {
-  H100,
   HOUR_MS,
-  MODEL,
   TRAIN_JSONL,
   activeJobs,
   billingEndpoints,
@@ -28,28 +26,13 @@ import {
   requestsTo,
   stateOf,
   until,
+  FILE_JOB_ENDPOINT_PROGRAM,
 } from "./kit/behind-pulumi";
 
 const API_KEY = "tgp-SECRET-KEY-e2e-interrupted-5d93aa";
 const TYPE = "pulumi-nodejs:dynamic/together";
 
-const PROGRAM = `import * as path from "node:path";
-import { DedicatedEndpoint, FineTuneJob, TrainingFile } from "pulumi-together";
-
-const data = new TrainingFile("chats", { source: path.join(__dirname, "train.jsonl") });
-const job = new FineTuneJob("tune", {
-  model: ${JSON.stringify(MODEL)},
-  trainingFile: data.fileId,
-  trainingType: { type: "lora", loraR: 8 },
-});
-const endpoint = new DedicatedEndpoint("serve", {
-  model: job.outputModelName,
-  hardware: ${JSON.stringify(H100)},
-  inactiveTimeoutMinutes: 0,
-});
-export const jobId = job.jobId;
-export const endpointId = endpoint.endpointId;
-`;
+const PROGRAM = FILE_JOB_ENDPOINT_PROGRAM;
 
 /** The warning the engine prints on an `up` that finds pending operations (pkg/resource/deploy/deployment_executor.go). */
 const PENDING_WARNING =

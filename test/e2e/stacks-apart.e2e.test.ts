@@ -8,8 +8,6 @@ import { describeWithCli } from "./kit/cli";
 import { useE2E } from "./kit/fixture";
 import type { ScratchProgram } from "../../scripts/real-cli/scratch-program";
 import {
-  H100,
-  MODEL,
   TRAIN_JSONL,
   activeJobs,
   billingEndpoints,
@@ -19,28 +17,12 @@ import {
   liveIds,
   madeSince,
   stateOf,
+  FILE_JOB_ENDPOINT_PROGRAM,
 } from "./kit/behind-pulumi";
 
 const API_KEY = "tgp-SECRET-KEY-e2e-stacks-apart-41c07e";
 
-const PROGRAM = `import * as path from "node:path";
-import { DedicatedEndpoint, FineTuneJob, TrainingFile } from "pulumi-together";
-
-const data = new TrainingFile("chats", { source: path.join(__dirname, "train.jsonl") });
-const job = new FineTuneJob("tune", {
-  model: ${JSON.stringify(MODEL)},
-  trainingFile: data.fileId,
-  trainingType: { type: "lora", loraR: 8 },
-});
-const endpoint = new DedicatedEndpoint("serve", {
-  model: job.outputModelName,
-  hardware: ${JSON.stringify(H100)},
-  inactiveTimeoutMinutes: 0,
-});
-export const fileId = data.fileId;
-export const jobId = job.jobId;
-export const endpointId = endpoint.endpointId;
-`;
+const PROGRAM = FILE_JOB_ENDPOINT_PROGRAM;
 
 const FILES = { "index.ts": PROGRAM, "train.jsonl": TRAIN_JSONL };
 

@@ -17,6 +17,27 @@ export const MODEL = "Qwen/Qwen3-0.6B";
 export const H100 = "1x_nvidia_h100_80gb_sxm";
 export const HOUR_MS = 60 * 60_000;
 
+/** A dataset, a LoRA job on it and an endpoint serving the result (auto-stop off), exporting their ids: the
+ *  stack the interrupted and stacks-apart files kill, re-run and deploy side by side. */
+export const FILE_JOB_ENDPOINT_PROGRAM = `import * as path from "node:path";
+import { DedicatedEndpoint, FineTuneJob, TrainingFile } from "pulumi-together";
+
+const data = new TrainingFile("chats", { source: path.join(__dirname, "train.jsonl") });
+const job = new FineTuneJob("tune", {
+  model: ${JSON.stringify(MODEL)},
+  trainingFile: data.fileId,
+  trainingType: { type: "lora", loraR: 8 },
+});
+const endpoint = new DedicatedEndpoint("serve", {
+  model: job.outputModelName,
+  hardware: ${JSON.stringify(H100)},
+  inactiveTimeoutMinutes: 0,
+});
+export const fileId = data.fileId;
+export const jobId = job.jobId;
+export const endpointId = endpoint.endpointId;
+`;
+
 /** Polls `probe` every 50 ms until it returns a value other than undefined; fails after `timeoutMs`. */
 export async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
