@@ -41,26 +41,28 @@ type BadKind = "role" | "json" | "blank" | "string" | "instruction" | "no-assist
 /** A line of exactly `bytes` bytes that breaks the rule `kind`: it replaces a good line without moving any
  *  newline, so the file's cut points stay where they were. */
 function badLine(kind: BadKind, bytes: number): Buffer {
-  const fit = (make: (pad: string) => string): Buffer => {
+  const sized = (make: (pad: string) => string): Buffer => {
     const base = Buffer.byteLength(make(""));
     if (base > bytes) throw new Error(`a ${kind} line needs ${base} bytes, has ${bytes}`);
     return Buffer.from(make("a".repeat(bytes - base)));
   };
   switch (kind) {
     case "role":
-      return fit((p) => `{"messages":[{"role":"bot","content":"${p}"},{"role":"assistant","content":"x"}]}`);
+      return sized(
+        (p) => `{"messages":[{"role":"bot","content":"${p}"},{"role":"assistant","content":"x"}]}`,
+      );
     case "json":
-      return fit((p) => `{"messages":[{"role":"user","content":"${p}"`);
+      return sized((p) => `{"messages":[{"role":"user","content":"${p}"`);
     case "blank":
       return Buffer.from(" ".repeat(bytes));
     case "string":
-      return fit((p) => `"${p}"`);
+      return sized((p) => `"${p}"`);
     case "instruction":
-      return fit((p) => `{"prompt":"${p}","completion":"x"}`);
+      return sized((p) => `{"prompt":"${p}","completion":"x"}`);
     case "no-assistant":
-      return fit((p) => `{"messages":[{"role":"user","content":"${p}"}]}`);
+      return sized((p) => `{"messages":[{"role":"user","content":"${p}"}]}`);
     case "utf8": {
-      const line = fit((p) => `{"messages":[{"role":"user","content":"${p}"}]}`);
+      const line = sized((p) => `{"messages":[{"role":"user","content":"${p}"}]}`);
       line[39] = 0xff; // the content's first byte; never valid in UTF-8
       return line;
     }
