@@ -18,7 +18,8 @@
 //
 // Env: BENCH_DOWNLOAD_GIB (default 2), BENCH_DOWNLOAD_ROUNDS (default 7), BENCH_DOWNLOAD_DIR (where the files go;
 // default a folder under the OS temp dir). Run: `npm run bench -- download`.
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { pinCpus, type CpuPlan } from "./cpu-pinning";
+import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -52,32 +53,6 @@ interface CurlResult {
   ms: number;
   /** User + system CPU from /usr/bin/time, when it exists. */
   cpuMs?: number;
-}
-
-interface CpuPlan {
-  /** Prefix for a downloader's command line: [] or ["taskset", "-c", "1-N"]. */
-  downloader: string[];
-  describe: string;
-  release(): void;
-}
-
-/** The emulator on CPU 0, the downloaders on the others (see bench/upload-bench.ts for why). */
-function pinCpus(): CpuPlan {
-  const cpus = os.availableParallelism();
-  const none: CpuPlan = { downloader: [], describe: "not pinned", release: () => undefined };
-  if (process.env.BENCH_DOWNLOAD_PIN === "0" || cpus < 2 || process.platform !== "linux") return none;
-  const all = `0-${cpus - 1}`;
-  const others = cpus === 2 ? "1" : `1-${cpus - 1}`;
-  try {
-    execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
-  } catch {
-    return none; // no taskset
-  }
-  return {
-    downloader: ["taskset", "-c", others],
-    describe: `emulator on CPU 0, downloaders on CPU ${others}`,
-    release: () => execFileSync("taskset", ["-a", "-p", "-c", all, String(process.pid)], { stdio: "ignore" }),
-  };
 }
 
 /** A completed LoRA job on a small conversational file: what the download route serves an archive for. */
@@ -123,7 +98,7 @@ async function clientDownload(
   file: string,
 ): Promise<ChildResult> {
   // The key travels in the environment, not argv, which any process on the machine can list.
-  const argv = [...cpu.downloader, process.execPath, __filename, CHILD_FLAG, baseUrl, jobId, file];
+  const argv = [...cpu.prefix, process.execPath, __filename, CHILD_FLAG, baseUrl, jobId, file];
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ["inherit", "inherit", "inherit", "ipc"],
     env: { ...process.env, TOGETHER_API_KEY: apiKey },
@@ -145,7 +120,7 @@ async function curlDownload(
 ): Promise<CurlResult> {
   const timed = fs.existsSync("/usr/bin/time") ? ["/usr/bin/time", "-f", "cpu %U %S"] : [];
   const argv = [
-    ...cpu.downloader,
+    ...cpu.prefix,
     ...timed,
     "curl",
     "-sS",
@@ -219,7 +194,7 @@ export async function runDownloadBench(): Promise<DownloadFigures> {
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  const cpu = pinCpus();
+  const cpu = pinCpus("BENCH_DOWNLOAD_PIN", "downloaders");
   const emu = await startEmulator();
   try {
     const jobId = await completedJob(emu, dir);

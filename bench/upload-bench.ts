@@ -15,7 +15,8 @@
 // transfer came next. Each upload is deleted once measured, so storage never holds more than one copy.
 //
 // Env: BENCH_UPLOAD_SIZES=1 (or "1,6") restricts the sizes, in GiB. Run: `npm run bench -- upload`.
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { pinCpus, type CpuPlan } from "./cpu-pinning";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -71,38 +72,6 @@ async function ensureFile(dir: string, gib: number): Promise<string> {
   return file;
 }
 
-/**
- * Where things run. The emulator stands in for a remote object store, which never shares a CPU with the
- * uploader; on a 2-core machine the two otherwise fight over both cores and the figure measures the
- * scheduler. So, where `taskset` exists (Linux) and there are 2+ CPUs, this process (the emulator, every
- * thread) is pinned to CPU 0 and curl and the client child both run on the others. BENCH_UPLOAD_PIN=0 turns
- * this off.
- */
-interface CpuPlan {
-  /** Prefix for an uploader's command line: [] or ["taskset", "-c", "1-N"]. */
-  uploader: string[];
-  describe: string;
-  release(): void;
-}
-
-function pinCpus(): CpuPlan {
-  const cpus = os.availableParallelism();
-  const none: CpuPlan = { uploader: [], describe: "not pinned", release: () => undefined };
-  if (process.env.BENCH_UPLOAD_PIN === "0" || cpus < 2 || process.platform !== "linux") return none;
-  const all = `0-${cpus - 1}`;
-  const others = cpus === 2 ? "1" : `1-${cpus - 1}`;
-  try {
-    execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
-  } catch {
-    return none; // no taskset
-  }
-  return {
-    uploader: ["taskset", "-c", others],
-    describe: `emulator on CPU 0, uploaders on CPU ${others}`,
-    release: () => execFileSync("taskset", ["-a", "-p", "-c", all, String(process.pid)], { stdio: "ignore" }),
-  };
-}
-
 async function clientUpload(
   cpu: CpuPlan,
   baseUrl: string,
@@ -110,7 +79,7 @@ async function clientUpload(
   file: string,
 ): Promise<ChildResult> {
   // The key travels in the environment, not argv, which any process on the machine can list.
-  const argv = [...cpu.uploader, process.execPath, __filename, CHILD_FLAG, baseUrl, file];
+  const argv = [...cpu.prefix, process.execPath, __filename, CHILD_FLAG, baseUrl, file];
   const child = spawn(argv[0]!, argv.slice(1), {
     stdio: ["inherit", "inherit", "inherit", "ipc"],
     env: { ...process.env, TOGETHER_API_KEY: apiKey },
@@ -134,7 +103,7 @@ async function curlUpload(cpu: CpuPlan, baseUrl: string, apiKey: string, file: s
   const location = res.headers.get("location");
   if (res.status !== 302 || !location) throw new Error(`POST /files answered ${res.status}, not a 302`);
   const argv = [
-    ...cpu.uploader,
+    ...cpu.prefix,
     "curl",
     "-sS",
     "--fail",
@@ -203,7 +172,7 @@ export async function runUploadBench(): Promise<UploadFigures> {
     ],
   ];
   const figures: UploadFigures = { sizes: [] };
-  const cpu = pinCpus();
+  const cpu = pinCpus("BENCH_UPLOAD_PIN", "uploaders");
   try {
     for (const gib of sizes) {
       const file = await ensureFile(dir, gib);

@@ -1,0 +1,33 @@
+// Where the upload and download benchmarks run things. The emulator stands in for a remote object store, which
+// never shares a CPU with the client; on a 2-core machine the two otherwise fight over both cores and the figure
+// measures the scheduler. So, where `taskset` exists (Linux) and there are 2+ CPUs, this process (the emulator,
+// every thread) is pinned to CPU 0 and curl and the client child both run on the others; `<envVar>=0` turns it off.
+import { execFileSync } from "node:child_process";
+import * as os from "node:os";
+
+export interface CpuPlan {
+  /** Prefix for a measured program's command line: [] or ["taskset", "-c", "1-N"]. */
+  prefix: string[];
+  describe: string;
+  /** Gives this process all CPUs again. */
+  release(): void;
+}
+
+/** Pins this process (the emulator's) to CPU 0; `who` names the measured programs in `describe`. */
+export function pinCpus(envVar: string, who: string): CpuPlan {
+  const cpus = os.availableParallelism();
+  const none: CpuPlan = { prefix: [], describe: "not pinned", release: () => undefined };
+  if (process.env[envVar] === "0" || cpus < 2 || process.platform !== "linux") return none;
+  const all = `0-${cpus - 1}`;
+  const others = cpus === 2 ? "1" : `1-${cpus - 1}`;
+  try {
+    execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
+  } catch {
+    return none; // no taskset
+  }
+  return {
+    prefix: ["taskset", "-c", others],
+    describe: `emulator on CPU 0, ${who} on CPU ${others}`,
+    release: () => execFileSync("taskset", ["-a", "-p", "-c", all, String(process.pid)], { stdio: "ignore" }),
+  };
+}
