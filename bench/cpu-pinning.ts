@@ -1,7 +1,9 @@
 // Where the upload and download benchmarks run things. The emulator stands in for a remote object store, which
 // never shares a CPU with the client; on a 2-core machine the two otherwise fight over both cores and the figure
 // measures the scheduler. So, where `taskset` exists (Linux) and there are 2+ CPUs, this process (the emulator,
-// every thread) is pinned to CPU 0 and curl and the client child both run on the others; `<envVar>=0` turns it off.
+// every thread) is pinned to CPU 0 and curl and the client child both run on the others; `<envVar>=0` turns it off,
+// and `<envVar>=server` pins only the emulator (the measured programs may use every CPU: a client with more than
+// one thread, such as the download's hash worker, can then use a second core as it would beside a remote server).
 import { execFileSync } from "node:child_process";
 import * as os from "node:os";
 
@@ -25,9 +27,15 @@ export function pinCpus(envVar: string, who: string): CpuPlan {
   } catch {
     return none; // no taskset
   }
+  const release = (): void => {
+    execFileSync("taskset", ["-a", "-p", "-c", all, String(process.pid)], { stdio: "ignore" });
+  };
+  if (process.env[envVar] === "server") {
+    return { prefix: [], describe: `emulator on CPU 0, ${who} on any CPU`, release };
+  }
   return {
     prefix: ["taskset", "-c", others],
     describe: `emulator on CPU 0, ${who} on CPU ${others}`,
-    release: () => execFileSync("taskset", ["-a", "-p", "-c", all, String(process.pid)], { stdio: "ignore" }),
+    release,
   };
 }

@@ -1,11 +1,12 @@
 // Downloads stream to disk as they arrive (flat memory at any size), hashing on the way. A dropped connection is
 // retried with the client's read rules, asking for the rest with `Range: bytes=<have>-` (and `If-Range`, so the
 // rest is of the same archive); a server that answers the whole body instead is followed from byte 0. Redirects
-// to a storage host are followed without the API key.
-import { createHash, type Hash } from "node:crypto";
+// to a storage host are followed without the API key. The SHA-256 is of the bytes on disk (file-hasher.ts: on a
+// worker thread for a large archive).
 import { open, type FileHandle } from "node:fs/promises";
 import { isSecureUrl } from "./base-url";
 import { InvalidResponseError } from "./errors";
+import { type FileHasher, startFileHasher } from "./file-hasher";
 import { BodyInterrupted, type StreamingResponse, type Transport } from "./transport";
 
 export type DownloadCheckpoint = "merged" | "adapter" | "model_output_path";
@@ -48,24 +49,41 @@ const MAX_UNWRITTEN_BYTES = 8 * WRITE_BATCH_BYTES;
 class Sink {
   received = 0;
   total: number | undefined;
-  hash: Hash = createHash("sha256");
+  /** Started by the first attempt that knows the archive's size; a restart from byte 0 starts another. */
+  hasher: FileHasher | undefined;
   validator: string | undefined;
   contentType: string | undefined;
   resumes = 0;
   restarts = 0;
-  constructor(readonly fh: FileHandle) {}
+  constructor(
+    readonly fh: FileHandle,
+    readonly path: string,
+  ) {}
+
+  /** The hasher for this archive, started once its size is known (a large one hashes on a worker thread). */
+  hasherFor(total: number | undefined): FileHasher {
+    this.hasher ??= startFileHasher(this.path, total);
+    return this.hasher;
+  }
 
   async reset(): Promise<void> {
+    await this.hasher?.close();
+    this.hasher = undefined;
     await this.fh.truncate(0);
     this.received = 0;
-    this.hash = createHash("sha256");
+  }
+
+  async digest(): Promise<string> {
+    const hasher = this.hasherFor(0);
+    this.hasher = undefined;
+    return hasher.digest(this.received);
   }
 }
 
 export async function download(t: Transport, opts: DownloadOptions): Promise<DownloadResult> {
   const fh = await open(opts.path, "w");
+  const sink = new Sink(fh, opts.path);
   try {
-    const sink = new Sink(fh);
     let target: { path: string; query: Record<string, string | number | undefined> } | { url: URL } = {
       path: "/finetune/download",
       query: { ft_id: opts.jobId, checkpoint: opts.checkpoint, checkpoint_step: opts.checkpointStep },
@@ -97,15 +115,16 @@ export async function download(t: Transport, opts: DownloadOptions): Promise<Dow
       }
       target = { url: redirect };
     }
-    await fh.sync();
+    const [sha256] = await Promise.all([sink.digest(), fh.sync()]);
     return {
       bytes: sink.received,
-      sha256: sink.hash.digest("hex"),
+      sha256,
       ...(sink.contentType !== undefined && { contentType: sink.contentType }),
       resumes: sink.resumes,
       restarts: sink.restarts,
     };
   } finally {
+    await sink.hasher?.close();
     await fh.close();
   }
 }
@@ -162,6 +181,7 @@ async function receive(sink: Sink, res: StreamingResponse, opts: DownloadOptions
   }
   sink.validator ??= res.header("etag") ?? res.header("last-modified");
   sink.contentType ??= res.header("content-type");
+  sink.hasherFor(sink.total);
   const out = new OrderedWriter(sink, opts);
   try {
     for await (const chunk of res.body) {
@@ -178,10 +198,10 @@ async function receive(sink: Sink, res: StreamingResponse, opts: DownloadOptions
 }
 
 /**
- * Writes the body in order at `sink.received` while more of it is read, and hashes each batch once it is on disk,
- * while the next batch is being written: the write (a thread-pool syscall, which may wait on writeback) and the
- * hash (on this thread) overlap instead of taking turns, and reading goes on meanwhile, up to MAX_UNWRITTEN_BYTES
- * ahead of the disk. `sink.received` and the hash only ever cover bytes written, so a resume asks for exactly what
+ * Writes the body in order at `sink.received` while more of it is read, and hands each batch to the hasher once it
+ * is on disk, while the next batch is being written: the write (a thread-pool syscall, which may wait on
+ * writeback) and the hash overlap instead of taking turns, and reading goes on meanwhile, up to
+ * MAX_UNWRITTEN_BYTES ahead of the disk. `sink.received` and the hash only ever cover bytes written, so a resume asks for exactly what
  * follows them. A failed write fails the download.
  */
 class OrderedWriter {
@@ -259,8 +279,8 @@ class OrderedWriter {
   }
 
   private written(job: { data: Buffer[]; bytes: number }): void {
-    for (const b of job.data) this.sink.hash.update(b);
     this.sink.received += job.bytes;
+    this.sink.hasher?.written(job.data, this.sink.received);
     this.unwritten -= job.bytes;
     this.opts.onProgress?.(this.sink.received, this.sink.total ?? this.sink.received);
   }
