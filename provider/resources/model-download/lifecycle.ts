@@ -127,6 +127,13 @@ async function checkJob(
   return {};
 }
 
+/**
+ * Archives a diff in this provider process found edited on disk and so replaces (delete, then download again):
+ * the delete that comes first must not say the edit stays, since the download overwrites it right after. A
+ * `pulumi destroy` runs no diff, so there an edited archive is left in place.
+ */
+const redownloading = new Set<string>();
+
 async function diff(
   _id: string,
   olds: Record<string, unknown>,
@@ -136,6 +143,7 @@ async function diff(
   if (result.replaces !== undefined || typeof olds.path !== "string") return result;
   const drift = await driftOf(olds);
   if (drift === undefined) return result;
+  redownloading.add(olds.path);
   return { changes: true, replaces: ["sha256"], deleteBeforeReplace: true };
 }
 
@@ -229,7 +237,9 @@ async function remove(_id: string, props: Record<string, unknown>, ctx: Provider
   if (stat === undefined) return;
   const ours = stat.isFile() && stat.size === props.bytes && (await sha256File(p)) === props.sha256;
   if (!ours) {
-    ctx.log.warn(`${who}: ${p} changed since it was downloaded; it was left in place.`);
+    if (redownloading.delete(p)) {
+      ctx.log.warn(`${who}: ${p} changed since it was downloaded; the archive is downloaded again over it.`);
+    } else ctx.log.warn(`${who}: ${p} changed since it was downloaded; it was left in place.`);
     return;
   }
   await fs.promises.rm(p, { force: true });

@@ -192,12 +192,28 @@ describe("create, diff, read, delete", () => {
       replaces: ["sha256"],
       deleteBeforeReplace: true,
     });
+    // The replacement's delete (before the download again) says the archive is downloaded over the edit.
+    const before = provider.logged.length;
     await lifecycle.delete(id, outs, provider.ctx);
-    expect(fs.existsSync(target)).toBe(true); // edited since: somebody's work, left in place
+    expect(fs.existsSync(target)).toBe(true);
     expect(fs.existsSync(path.join(dir, "models", "ft"))).toBe(false);
+    expect(provider.logged.slice(before).join("\n")).toMatch(
+      /ft.tar.zst changed since it was downloaded; the archive is downloaded again over it/,
+    );
+    expect(provider.logged.slice(before).join("\n")).not.toMatch(/left in place/);
 
     const again = await lifecycle.create(inputs, provider.ctx);
     expect(again.outs.sha256).toBe(outs.sha256);
+    // A destroy (no diff first) leaves an edited archive in place: somebody's work.
+    fs.appendFileSync(target, "y");
+    const destroyFrom = provider.logged.length;
+    await lifecycle.delete(id, again.outs, provider.ctx);
+    expect(fs.existsSync(target)).toBe(true);
+    expect(provider.logged.slice(destroyFrom).join("\n")).toMatch(
+      /ft.tar.zst changed since it was downloaded; it was left in place/,
+    );
+    fs.rmSync(target);
+    await lifecycle.create(inputs, provider.ctx);
     fs.rmSync(target);
     expect((await lifecycle.read(id, again.outs, provider.ctx)).id).toBe("");
     const third = await lifecycle.create(inputs, provider.ctx);
