@@ -84,8 +84,9 @@ export interface Emulator {
     setDeploymentTimings(t: { provisionMs?: number; scaleMs?: number; stopMs?: number }): void;
     /** v2: the deployment fails now with `message` (state FAILED). */
     failDeployment(deploymentId: string, message: string): void;
-    /** v2: a replica of the deployment is lost (state DEGRADED) until its autoscaling changes. */
-    degradeDeployment(deploymentId: string, message: string): void;
+    /** v2: a replica of the deployment is lost (state DEGRADED), while it provisions, scales or serves, until
+     *  its autoscaling changes or, with `forMs`, until that much emulated time has passed (then READY). */
+    degradeDeployment(deploymentId: string, message: string, opts?: { forMs?: number }): void;
   };
 }
 
@@ -290,14 +291,25 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       failDeployment(deploymentId, message) {
         mustDeployment(deploymentId).phase = { kind: "failed", since: clock.now(), message };
       },
-      degradeDeployment(deploymentId, message) {
+      degradeDeployment(deploymentId, message, opts = {}) {
         const d = mustDeployment(deploymentId);
-        const state = deploymentState(d, clock.now());
-        if (state !== "DEPLOYMENT_STATE_READY")
+        const now = clock.now();
+        const state = deploymentState(d, now);
+        const serving = [
+          "DEPLOYMENT_STATE_PROVISIONING",
+          "DEPLOYMENT_STATE_SCALING",
+          "DEPLOYMENT_STATE_READY",
+        ];
+        if (!serving.includes(state))
           throw new Error(
-            `emulator: deployment ${deploymentId} is ${state}; only a READY deployment degrades`,
+            `emulator: deployment ${deploymentId} is ${state}; only one provisioning, scaling or READY degrades`,
           );
-        d.phase = { kind: "degraded", since: clock.now(), message };
+        d.phase = {
+          kind: "degraded",
+          since: now,
+          message,
+          ...(opts.forMs !== undefined && { until: now + opts.forMs }),
+        };
       },
     },
     async close() {

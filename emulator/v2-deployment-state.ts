@@ -24,7 +24,7 @@ export function deploymentState(d: DeploymentRecord, now: number): DeploymentSta
     case "scaling":
       return now < p.doneAt ? "DEPLOYMENT_STATE_SCALING" : "DEPLOYMENT_STATE_READY";
     case "degraded":
-      return "DEPLOYMENT_STATE_DEGRADED";
+      return p.until !== undefined && now >= p.until ? "DEPLOYMENT_STATE_READY" : "DEPLOYMENT_STATE_DEGRADED";
     case "failed":
       return "DEPLOYMENT_STATE_FAILED";
     case "stopping":

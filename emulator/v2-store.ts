@@ -39,7 +39,8 @@ export type DeploymentPhase =
   | { kind: "provisioning"; since: number; readyAt: number; failAt?: number; failMessage?: string }
   | { kind: "ready"; since: number }
   | { kind: "scaling"; since: number; doneAt: number; fromReplicas: number }
-  | { kind: "degraded"; since: number; message: string }
+  /** Replicas lost; `until`: when they are back (READY), else until the autoscaling changes. */
+  | { kind: "degraded"; since: number; message: string; until?: number }
   | { kind: "failed"; since: number; message: string }
   | { kind: "stopping"; since: number; stoppedAt: number }
   | { kind: "stopped"; since: number };

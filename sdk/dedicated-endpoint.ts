@@ -12,6 +12,53 @@ export interface DedicatedEndpointAutoscaling {
   /** Most replicas Together may scale to (1 or more, at least `minReplicas`); the hourly price is
    *  computed at this bound. Default: `minReplicas` (at least 1). Updates in place. */
   maxReplicas?: pulumi.Input<number> | undefined;
+  /** v2 only: how long a higher replica recommendation must hold before scaling up, a duration such as `"30s"`
+   *  or `"5m"`. Default: Together's. Updates in place. */
+  scaleUpWindow?: pulumi.Input<string> | undefined;
+  /** v2 only: how long a lower replica recommendation must hold before scaling down (`"5m"`). Default:
+   *  Together's (`5m`). Updates in place. */
+  scaleDownWindow?: pulumi.Input<string> | undefined;
+  /** v2 only: idle period after which the deployment stops and releases its replicas (`"30m"`). Default:
+   *  none, or `inactiveTimeoutMinutes` when that is given (not both). Updates in place. */
+  scaleToZeroWindow?: pulumi.Input<string> | undefined;
+  /** v2 only: what drives the replica count. Default: Together's (in-flight requests per replica). Updates in
+   *  place. */
+  scalingMetrics?: pulumi.Input<pulumi.Input<DedicatedEndpointScalingMetric>[]> | undefined;
+}
+
+/** One autoscaling metric and its target (v2 only). */
+export interface DedicatedEndpointScalingMetric {
+  name: pulumi.Input<
+    | "active_sessions"
+    | "cache_hit_rate"
+    | "decoding_speed"
+    | "e2e_latency"
+    | "gpu_utilization"
+    | "inflight_requests"
+    | "throughput_per_replica"
+    | "token_utilization"
+    | "ttft"
+  >;
+  /** Per `type`: an absolute value, a utilization percentage (0–100), or a per-replica average. */
+  target: pulumi.Input<number>;
+  type: pulumi.Input<
+    "METRIC_TARGET_TYPE_VALUE" | "METRIC_TARGET_TYPE_UTILIZATION" | "METRIC_TARGET_TYPE_AVERAGE_VALUE"
+  >;
+  /** Latency metrics (`e2e_latency`, `ttft`) only: the percentile to hold at `target`. */
+  percentile?: pulumi.Input<"p50" | "p90" | "p95" | "p99"> | undefined;
+}
+
+/** Where a v2 deployment may run: inline `regions`/`constraint`/`hipaa`, or a saved placement `profile` (uid),
+ *  not both. */
+export interface DedicatedEndpointPlacement {
+  /** Regions allowed (several spread replicas best-effort). Default: wherever the hardware is offered. */
+  regions?: pulumi.Input<pulumi.Input<string>[]> | undefined;
+  /** Whether `regions` is a requirement (default) or a preference. */
+  constraint?: pulumi.Input<"ENFORCEMENT_REQUIRED" | "ENFORCEMENT_PREFERRED"> | undefined;
+  /** Only HIPAA-attested clusters. */
+  hipaa?: pulumi.Input<boolean> | undefined;
+  /** UID of a saved placement profile of the project; preview checks it exists. */
+  profile?: pulumi.Input<string> | undefined;
 }
 
 /** Arguments of a {@link DedicatedEndpoint}. `model`, `hardware`, `availabilityZone` and
@@ -51,6 +98,7 @@ export interface DedicatedEndpointArgs {
   /**
    * Minutes without requests after which Together stops the endpoint (billing stops); `0` disables
    * auto-stop. Always sent explicitly. Default: `60` (Together's documented default). Updates in place.
+   * On v2 a given value becomes `autoscaling.scaleToZeroWindow` (unset: no idle stop; both: preview fails).
    */
   inactiveTimeoutMinutes?: pulumi.Input<number> | undefined;
   /** Turn speculative decoding off. Default: `false`. Changing it **replaces** the endpoint. */
@@ -78,6 +126,18 @@ export interface DedicatedEndpointArgs {
    * the fix. Updates in place.
    */
   visibility?: pulumi.Input<"VISIBILITY_PRIVATE" | "VISIBILITY_INTERNAL"> | undefined;
+  /**
+   * v2 only: where the deployment is scheduled. Preview checks a profile exists and that required regions
+   * offer the hardware. Fixed at a deployment's creation, so a change rolls out a new deployment behind the
+   * same endpoint and name (no downtime). Without a project, preview fails naming the fix.
+   */
+  placement?: pulumi.Input<DedicatedEndpointPlacement> | undefined;
+  /**
+   * v2 only: the deployment can load LoRA adapters dynamically (Together's adapters API loads them; this
+   * resource serves the base or merged model). Default: `false`. A change rolls out a new deployment behind
+   * the same endpoint, like `placement`.
+   */
+  enableLora?: pulumi.Input<boolean> | undefined;
   /**
    * Bring an existing endpoint (`endpoint-…`) under management instead of creating one: its model and
    * hardware must match, then display name, replicas, state and inactive timeout are brought to these
@@ -112,7 +172,14 @@ export class DedicatedEndpoint extends pulumi.dynamic.Resource {
   /** Hardware configuration id. */
   declare readonly hardware: pulumi.Output<string>;
   /** Replica bounds as last applied or observed. */
-  declare readonly autoscaling: pulumi.Output<{ minReplicas: number; maxReplicas: number }>;
+  declare readonly autoscaling: pulumi.Output<{
+    minReplicas: number;
+    maxReplicas: number;
+    scaleUpWindow?: string;
+    scaleDownWindow?: string;
+    scaleToZeroWindow?: string;
+    scalingMetrics?: { name: string; target: number; type: string; percentile?: string }[];
+  }>;
   /** Display name as last applied or observed. */
   declare readonly displayName: pulumi.Output<string>;
   /** Inactivity auto-stop in minutes (0 = off), as last applied (Together never returns it). */
@@ -133,6 +200,10 @@ export class DedicatedEndpoint extends pulumi.dynamic.Resource {
   declare readonly deploymentId: pulumi.Output<string | undefined>;
   /** The endpoint's visibility on v2 (undefined on v1). */
   declare readonly visibility: pulumi.Output<string | undefined>;
+  /** The deployment's placement as declared (v2; undefined otherwise). */
+  declare readonly placement: pulumi.Output<pulumi.Unwrap<DedicatedEndpointPlacement> | undefined>;
+  /** Whether the deployment loads LoRA adapters, as declared (v2; undefined otherwise). */
+  declare readonly enableLora: pulumi.Output<boolean | undefined>;
   /** The Pulumi resource name, used in the provider's messages. */
   declare readonly logicalName: pulumi.Output<string>;
   /** Version of this resource's state layout. */
@@ -166,6 +237,8 @@ export class DedicatedEndpoint extends pulumi.dynamic.Resource {
         adoptEndpointId: undefined,
         deploymentId: undefined,
         visibility: undefined,
+        placement: undefined,
+        enableLora: undefined,
         schemaVersion: undefined,
         ...args,
         model,

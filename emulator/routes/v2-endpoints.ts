@@ -52,6 +52,7 @@ const METRICS = [
   "token_utilization",
   "ttft",
 ];
+const LATENCY_METRICS = ["e2e_latency", "ttft"];
 const METRIC_TYPES = [
   "METRIC_TARGET_TYPE_VALUE",
   "METRIC_TARGET_TYPE_UTILIZATION",
@@ -166,7 +167,16 @@ export function deploymentView(
   };
 }
 
-function parseAutoscaling(raw: unknown, current?: Autoscaling): Autoscaling {
+/**
+ * `current` is the deployment's autoscaling on an update: fields the body leaves out keep their value, except
+ * those `cleared` names (the update mask's `autoscaling.<field>` paths: a named field absent from the body is
+ * reset to its default, as a field mask means).
+ */
+function parseAutoscaling(
+  raw: unknown,
+  current?: Autoscaling,
+  cleared: ReadonlySet<string> = new Set(),
+): Autoscaling {
   if (!isObject(raw)) throw invalid("autoscaling must be an object", "autoscaling");
   onlyFields(raw, AUTOSCALING_FIELDS, "autoscaling");
   const count = (k: "minReplicas" | "maxReplicas", fallback: number): number => {
@@ -187,7 +197,11 @@ function parseAutoscaling(raw: unknown, current?: Autoscaling): Autoscaling {
       "autoscaling.maxReplicas",
     );
   const window = (k: "scaleDownWindow" | "scaleUpWindow" | "scaleToZeroWindow"): string | undefined =>
-    raw[k] === undefined || raw[k] === null ? current?.[k] : parseDuration(raw[k], `autoscaling.${k}`);
+    raw[k] === undefined || raw[k] === null
+      ? cleared.has(k)
+        ? undefined
+        : current?.[k]
+      : parseDuration(raw[k], `autoscaling.${k}`);
   const out: Autoscaling = {
     minReplicas,
     maxReplicas,
@@ -198,9 +212,25 @@ function parseAutoscaling(raw: unknown, current?: Autoscaling): Autoscaling {
   if (up !== undefined) out.scaleUpWindow = up;
   if (zero !== undefined) out.scaleToZeroWindow = zero;
   const metrics =
-    raw.scalingMetrics === undefined ? current?.scalingMetrics : parseMetrics(raw.scalingMetrics);
+    raw.scalingMetrics === undefined
+      ? cleared.has("scalingMetrics")
+        ? undefined
+        : current?.scalingMetrics
+      : parseMetrics(raw.scalingMetrics);
   if (metrics !== undefined) out.scalingMetrics = metrics;
   return out;
+}
+
+/** The `<field>.<sub>` paths of the update mask, as the set of `<sub>`s. */
+function maskedSubfields(query: URLSearchParams, field: string): Set<string> {
+  const mask = query.get("updateMask") ?? "";
+  return new Set(
+    mask
+      .split(",")
+      .map((p) => p.trim())
+      .filter((p) => p.startsWith(`${field}.`))
+      .map((p) => p.slice(field.length + 1)),
+  );
 }
 
 function parseMetrics(raw: unknown): Record<string, unknown>[] {
@@ -228,6 +258,11 @@ function parseMetrics(raw: unknown): Record<string, unknown>[] {
       );
     if (m.percentile !== undefined && !["p50", "p90", "p95", "p99"].includes(m.percentile as string))
       throw invalid(`${at}.percentile must be p50, p90, p95 or p99`, `${at}.percentile`);
+    if (m.percentile !== undefined && !LATENCY_METRICS.includes(m.name))
+      throw invalid(
+        `${at}.percentile applies only to latency metrics (${LATENCY_METRICS.join(", ")}), not ${m.name}`,
+        `${at}.percentile`,
+      );
     return { ...m };
   });
 }
@@ -274,6 +309,14 @@ function placementRegions(
         "placement.inline.constraint must be ENFORCEMENT_REQUIRED or ENFORCEMENT_PREFERRED",
         "placement.inline.constraint",
       );
+    const policy = inline.compliancePolicy;
+    if (policy !== undefined) {
+      if (!isObject(policy))
+        throw invalid("placement.inline.compliancePolicy must be an object", "placement");
+      onlyFields(policy, ["hipaa"], "placement.inline.compliancePolicy");
+      if (policy.hipaa !== undefined && typeof policy.hipaa !== "boolean")
+        throw invalid("placement.inline.compliancePolicy.hipaa must be a boolean", "placement");
+    }
     required = inline.constraint !== "ENFORCEMENT_PREFERRED";
     wanted = regions.length > 0 ? (regions as string[]) : offered;
   } else throw invalid("placement needs either inline or profile", "placement");
@@ -500,7 +543,7 @@ function updateDeployment(store: V2Store, availability: Availability, ctx: Route
       "name",
     );
   const autoscaling = paths.has("autoscaling")
-    ? parseAutoscaling(b.autoscaling, d.autoscaling)
+    ? parseAutoscaling(b.autoscaling ?? {}, d.autoscaling, maskedSubfields(ctx.query, "autoscaling"))
     : d.autoscaling;
   const old = d.autoscaling;
   d.name = name;

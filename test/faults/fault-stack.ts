@@ -8,6 +8,7 @@ import { expect } from "@jest/globals";
 import { startEmulator, type Emulator } from "../../emulator";
 import { endpointState } from "../../emulator/endpoint-state";
 import { jobStatus, TERMINAL_STATUSES } from "../../emulator/job-timeline";
+import { deploymentState, isBillingDeployment } from "../../emulator/v2-deployment-state";
 import { LifecycleHarness, type RunOptions, type RunResult } from "../../testing/harness";
 import { recordTally, type Tally } from "./tally";
 
@@ -31,7 +32,9 @@ export interface Counts {
 interface Seen {
   files: Set<string>;
   jobs: Set<string>;
+  /** v1 and v2 endpoints. */
   endpoints: Set<string>;
+  deployments: Set<string>;
 }
 
 export class Scenario {
@@ -50,17 +53,20 @@ export class Scenario {
     private readonly env: Record<string, string> = {},
     /** The create-journal folder: each scenario's own unless it shares one (one machine, one HOME). */
     private journalDir = path.join(dir, `${name}-in-flight`),
+    /** Extra stack config, e.g. together:projectId to serve on v2. */
+    config: Record<string, string> = {},
   ) {
     this.harness = this.newHarness();
     this.run = {
-      config: { "together:apiKey": emulator.apiKey, "together:baseUrl": emulator.baseUrl },
+      config: { "together:apiKey": emulator.apiKey, "together:baseUrl": emulator.baseUrl, ...config },
       secretKeys: ["together:apiKey"],
     };
     const store = emulator.store;
     this.seen = {
       files: new Set(store.files.keys()),
       jobs: new Set(store.jobs.keys()),
-      endpoints: new Set(store.endpoints.keys()),
+      endpoints: new Set([...store.endpoints.keys(), ...emulator.v2.endpoints.keys()]),
+      deployments: new Set(emulator.v2.deployments.keys()),
     };
     this.faultsAtStart = emulator.faults.injected;
   }
@@ -106,14 +112,21 @@ export class Scenario {
     return this.emulator.faults.injected - this.faultsAtStart;
   }
 
-  /** Ids of the objects this scenario created, deleted ones included. */
+  /** Ids of the objects this scenario created, deleted ones included (endpoints: v1 and v2). */
   created(): { files: string[]; jobs: string[]; endpoints: string[] } {
     const store = this.emulator.store;
     return {
       files: [...store.files.keys()].filter((id) => !this.seen.files.has(id)),
       jobs: [...store.jobs.keys()].filter((id) => !this.seen.jobs.has(id)),
-      endpoints: [...store.endpoints.keys()].filter((id) => !this.seen.endpoints.has(id)),
+      endpoints: [...store.endpoints.keys(), ...this.emulator.v2.endpoints.keys()].filter(
+        (id) => !this.seen.endpoints.has(id),
+      ),
     };
+  }
+
+  /** v2 deployments this scenario created, deleted ones included. */
+  createdDeployments(): string[] {
+    return [...this.emulator.v2.deployments.keys()].filter((id) => !this.seen.deployments.has(id));
   }
 
   /** This scenario's jobs still running (or queued) and endpoints not deleted: what would still bill. */
@@ -125,8 +138,15 @@ export class Scenario {
       const j = store.jobs.get(id);
       return j !== undefined && !j.deleted && !TERMINAL_STATUSES.has(jobStatus(j, now));
     });
-    const endpoints = c.endpoints.filter((id) => store.endpoints.get(id)?.deleted === false);
-    return [...jobs, ...endpoints];
+    const endpoints = c.endpoints.filter(
+      (id) =>
+        store.endpoints.get(id)?.deleted === false || this.emulator.v2.endpoints.get(id)?.deleted === false,
+    );
+    const deployments = this.createdDeployments().filter((id) => {
+      const d = this.emulator.v2.deployments.get(id);
+      return d !== undefined && isBillingDeployment(d, now);
+    });
+    return [...jobs, ...endpoints, ...deployments];
   }
 
   jobStatus(id: string): string | undefined {
@@ -139,13 +159,16 @@ export class Scenario {
     return e && !e.deleted ? endpointState(e, this.emulator.clock.now()) : undefined;
   }
 
-  /** Duplicates per kind: creations beyond what the scenario legitimately makes. */
+  /** Duplicates per kind: creations beyond what the scenario legitimately makes (a v2 endpoint's second
+   *  deployment counts as a duplicate endpoint: one endpoint serves through one deployment here). */
   duplicates(expected: Counts): Counts {
     const c = this.created();
+    const v2 = c.endpoints.filter((id) => this.emulator.v2.endpoints.has(id)).length;
+    const extraDeployments = Math.max(0, this.createdDeployments().length - v2);
     return {
       files: Math.max(0, c.files.length - expected.files),
       jobs: Math.max(0, c.jobs.length - expected.jobs),
-      endpoints: Math.max(0, c.endpoints.length - expected.endpoints),
+      endpoints: Math.max(0, c.endpoints.length - expected.endpoints) + extraDeployments,
     };
   }
 }
@@ -164,6 +187,24 @@ export function expectConverged(s: Scenario, up: RunResult): void {
   expect(s.emulator.store.endpoints.get(endpointId)?.model).toBe(up.outputs.outputModelName);
 }
 
+/** expectConverged on v2: the endpoint's one deployment READY and routed, serving the job's model. */
+export function expectConvergedV2(s: Scenario, up: RunResult): void {
+  expect(s.harness.state().resources.map((r) => r.type.slice(r.type.lastIndexOf(":") + 1))).toEqual([
+    "TrainingFile",
+    "FineTuneJob",
+    "DedicatedEndpoint",
+  ]);
+  expect(s.jobStatus(up.outputs.jobId as string)).toBe("completed");
+  const v2 = s.emulator.v2;
+  const endpointId = up.outputs.endpointId as string;
+  const ep = v2.liveEndpoint(endpointId);
+  expect(ep?.trafficSplit).toEqual([{ deploymentId: expect.any(String), weight: 1 }]);
+  const d = v2.liveDeployment(endpointId, ep!.trafficSplit[0]!.deploymentId)!;
+  expect(deploymentState(d, s.emulator.clock.now())).toBe("DEPLOYMENT_STATE_READY");
+  expect(d.model.name).toBe(up.outputs.outputModelName);
+  expect(v2.deploymentsOf(endpointId)).toHaveLength(1);
+}
+
 export const ONE_EACH: Counts = { files: 1, jobs: 1, endpoints: 1 };
 
 export interface ScenarioOptions {
@@ -176,6 +217,8 @@ export interface ScenarioOptions {
   injectsFaults?: boolean;
   /** Extra environment for the scenario's provider processes (e.g. a short client timeout). */
   env?: Record<string, string>;
+  /** Extra stack config for the scenario (e.g. together:projectId: the endpoint serves on v2). */
+  config?: Record<string, string>;
   /** What the converging up must leave, for programs other than the quickstart (default expectConverged). */
   converged?: (s: Scenario, up: RunResult) => void;
 }
@@ -208,11 +251,24 @@ export async function faultFixture(group: string): Promise<FaultFixture> {
   const tally: Tally = { group, scenarios: 0, faultsInjected: 0, duplicates: 0, leftBilling: 0, stolen: 0 };
   const defaults = { ...emulator.store.jobDurations };
   const defaultStartMs = emulator.store.endpointStartMs;
+  const defaultDeploymentTimings = {
+    provisionMs: emulator.v2.provisionMs,
+    scaleMs: emulator.v2.scaleMs,
+    stopMs: emulator.v2.stopMs,
+  };
 
   return {
     emulator,
     async scenario(name, inject, opts = {}) {
-      const s = new Scenario(emulator, name, opts.program ?? quickstartProgram(), dir, opts.env);
+      const s = new Scenario(
+        emulator,
+        name,
+        opts.program ?? quickstartProgram(),
+        dir,
+        opts.env,
+        undefined,
+        opts.config,
+      );
       const expected = opts.expected ?? ONE_EACH;
       let failure: Error | undefined;
       try {
@@ -231,6 +287,7 @@ export async function faultFixture(group: string): Promise<FaultFixture> {
         emulator.faults.clear();
         emulator.control.setJobDurations(defaults);
         emulator.control.setEndpointStartMs(defaultStartMs);
+        emulator.control.setDeploymentTimings(defaultDeploymentTimings);
       }
       const duplicates = s.duplicates(expected);
       const billing = s.billing();

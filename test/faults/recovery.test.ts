@@ -5,8 +5,10 @@
 // folder) or not, and whether or not they were killed mid-wait.
 import * as path from "node:path";
 import { FineTuneJob, TrainingFile } from "../../sdk";
+import { deploymentState } from "../../emulator/v2-deployment-state";
 import {
   expectConverged,
+  expectConvergedV2,
   faultFixture,
   killProviderWhen,
   type FaultFixture,
@@ -145,6 +147,66 @@ describe("a runner killed mid-create, then a fresh runner (empty journal, same s
           );
         },
       },
+    );
+  });
+});
+
+describe("on Together's v2 platform (together:projectId): a runner killed mid-create, then a fresh runner", () => {
+  const v2 = () => ({ "together:projectId": fx.emulator.projectId });
+  const provisioning = (s: Scenario): boolean =>
+    s.createdDeployments().some((id) => {
+      const d = fx.emulator.v2.deployments.get(id);
+      return (
+        d !== undefined && deploymentState(d, fx.emulator.clock.now()) === "DEPLOYMENT_STATE_PROVISIONING"
+      );
+    });
+  const adopted = (s: Scenario, up: RunResult): void => {
+    expectConvergedV2(s, up);
+    expect(up.providerLog).toMatch(
+      /DedicatedEndpoint "helpdesk": adopting ep_\S+ created by an interrupted earlier run \(found on Together/,
+    );
+  };
+
+  it("killed while the deployment provisions: the endpoint and its deployment are adopted, not made again", async () => {
+    await fx.scenario(
+      "v2-new-runner-deployment",
+      async (s) => {
+        fx.emulator.control.setDeploymentTimings({ provisionMs: 60 * 60_000 });
+        await killAllWhen([s], () => provisioning(s));
+        fx.emulator.control.setDeploymentTimings({ provisionMs: 180_000 });
+        s.onNewRunner();
+      },
+      {
+        config: v2(),
+        injectsFaults: false,
+        converged: (s, up) => {
+          adopted(s, up);
+          expect(up.providerLog).toMatch(/reusing deployment dep_\S+ of the interrupted run/);
+          expect(s.createdDeployments()).toHaveLength(1);
+        },
+      },
+    );
+  });
+
+  it("killed between the endpoint and its deployment (the deployment request held): one of each in the end", async () => {
+    await fx.scenario(
+      "v2-new-runner-endpoint",
+      async (s) => {
+        const since = fx.emulator.requests.length;
+        fx.emulator.faults.add({
+          method: "POST",
+          path: /^\/v2\/projects\/[^/]+\/endpoints\/[^/]+\/deployments$/,
+          action: { type: "latency", ms: 3_000 },
+        });
+        await killAllWhen([s], () =>
+          fx.emulator.requests
+            .slice(since)
+            .some((r) => r.fault === "latency" && r.path.endsWith("/deployments")),
+        );
+        expect(s.created().endpoints).toHaveLength(1);
+        s.onNewRunner();
+      },
+      { config: v2(), converged: adopted },
     );
   });
 });

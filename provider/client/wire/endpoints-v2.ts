@@ -12,7 +12,7 @@ export interface WireV2ScalingMetric {
   name: string;
   target: number;
   type: string;
-  percentile?: string;
+  percentile?: string | undefined;
 }
 
 export interface WireV2Autoscaling {
@@ -44,7 +44,15 @@ export interface WireV2EndpointUpdate {
   visibility?: WireV2Visibility;
 }
 
-export type WireV2Placement = { inline: { regions?: string[]; constraint?: string } } | { profile: string };
+export type WireV2Placement =
+  | {
+      inline: {
+        regions?: string[];
+        constraint?: "ENFORCEMENT_REQUIRED" | "ENFORCEMENT_PREFERRED";
+        compliancePolicy?: { hipaa?: boolean };
+      };
+    }
+  | { profile: string };
 
 export interface WireV2DeploymentCreate {
   name: string;
@@ -167,7 +175,13 @@ export const WireV2InstanceTypeSchema = z.looseObject({
   gpuMemoryGib: z.number(),
   /** Per running replica, US cents per hour. */
   priceCentsPerHour: z.number(),
-  regions: z.array(z.looseObject({ name: z.string() })),
+  /** Per region; `headroom` is how many more replicas fit now (`RELATION_EQ`: exactly, `_GTE`: at least). */
+  regions: z.array(
+    z.looseObject({
+      name: z.string(),
+      headroom: opt(z.looseObject({ relation: z.string(), value: opt(z.number()) })),
+    }),
+  ),
 });
 export type WireV2InstanceType = z.output<typeof WireV2InstanceTypeSchema>;
 

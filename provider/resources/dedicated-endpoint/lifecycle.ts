@@ -46,23 +46,22 @@
  * replaces the resource.
  */
 import { diffByTable } from "../../shared/diff";
-import { failure } from "../../shared/check";
-import type { CheckFailure, DiffResult, ResourceLifecycle } from "../../shared/types";
+import type { DiffResult, ResourceLifecycle } from "../../shared/types";
 import { check } from "./check";
 import { create } from "./create";
 import { destroy } from "./delete";
 import { read } from "./read";
-import { subject } from "./rules";
 import { diffTable } from "./schema";
-import { logicalNameOf } from "./spec";
 import { update } from "./update";
 import { checkV2, configuredProject, createV2, deleteV2, readV2, updateV2, v2Of } from "./v2";
+import { v2OnlyFailures } from "./v2/v2-only";
 
 export const lifecycle: ResourceLifecycle = {
   async check(olds, news, ctx) {
     const projectId = configuredProject(ctx);
     if (projectId !== undefined) return checkV2(projectId, news, ctx);
-    if (news.visibility !== undefined) return { inputs: news, failures: [needsProject(news)] };
+    const v2Only = v2OnlyFailures(news);
+    if (v2Only.length > 0) return { inputs: news, failures: v2Only };
     return check(olds, news, ctx);
   },
   async diff(id, olds, news) {
@@ -102,14 +101,4 @@ function diffV2(result: DiffResult, was: ReturnType<typeof v2Of>, is: ReturnType
   if (was !== undefined && is !== undefined && (result.replaces ?? []).length > 0)
     result.deleteBeforeReplace = true;
   return result;
-}
-
-/** A v2-only input without a project: say so at preview rather than silently ignore it on v1. */
-function needsProject(news: Record<string, unknown>): CheckFailure {
-  return failure(
-    "visibility",
-    `${subject(logicalNameOf(news))}: visibility = ${JSON.stringify(news.visibility)}: is a setting of Together's ` +
-      "v2 endpoints platform, which serves only when a Together project is configured. Fix: `pulumi config set " +
-      "together:projectId <project id>` (or export TOGETHER_PROJECT_ID), or remove visibility to stay on v1",
-  );
 }

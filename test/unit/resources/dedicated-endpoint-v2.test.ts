@@ -184,11 +184,22 @@ describe("DedicatedEndpoint on v2", () => {
     const inputs = await checked({ ...base, displayName: "unit-v2-validate" }, ctx);
     const { id, outs } = await lifecycle.create(inputs, ctx);
     const before = emu.requests.length;
+    // A refusal only Together can give (the local rules pass: 3 replicas are within every bound they know).
+    emu.faults.add({
+      method: "POST",
+      path: /\/endpoints\/[^/]+\/deployments$/,
+      action: {
+        type: "status",
+        status: 400,
+        message: "autoscaling.maxReplicas exceeds the project's quota of 2",
+      },
+    });
     const f = await failures({
       ...base,
       displayName: "unit-v2-validate",
-      autoscaling: { minReplicas: 1, maxReplicas: 500 },
+      autoscaling: { minReplicas: 1, maxReplicas: 3 },
     });
+    emu.faults.clear();
     expect(f).toEqual([
       {
         property: "model",

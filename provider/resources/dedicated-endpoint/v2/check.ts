@@ -14,9 +14,17 @@ import { checkWithSchema, failure } from "../../../shared/check";
 import { containsUnknown, isUnknown, type CheckFailure, type ProviderContext } from "../../../shared/types";
 import { formatUsd } from "../hardware";
 import { priceRule, replicaFailures, subject } from "../rules";
-import { dedicatedEndpointInputsSchema, KIND, normalizeInputs } from "../schema";
+import {
+  type DedicatedEndpointSpec,
+  dedicatedEndpointInputsSchema,
+  KIND,
+  normalizeInputs,
+  type Placement,
+} from "../schema";
+import { headroomFailures, maxReplicaFailures, metricFailures, scaleToZeroFrom } from "./autoscaling";
 import { logicalNameOf } from "../spec";
 import { deploymentBody, PRIMARY, V2_NAME } from "./deployment";
+import { exactHeadroom, placementShapeFailures, resolvePlacement } from "./placement";
 import { v2Api, type V2Record } from "./platform";
 import { modelFailure, resolveHardware, resolveModel } from "./resolve";
 
@@ -34,7 +42,22 @@ export async function checkV2(
   const autoscaling = containsUnknown(args.autoscaling)
     ? undefined
     : (args.autoscaling as { minReplicas?: number; maxReplicas?: number } | undefined);
-  const failures = [...parsed.failures, ...replicaFailures(who, autoscaling)];
+  const failures = [
+    ...parsed.failures,
+    ...replicaFailures(who, autoscaling),
+    ...maxReplicaFailures(
+      who,
+      typeof autoscaling?.maxReplicas === "number" ? autoscaling.maxReplicas : undefined,
+    ),
+  ];
+  if (parsed.value !== undefined) {
+    failures.push(...metricFailures(who, parsed.value.autoscaling?.scalingMetrics));
+    failures.push(...placementShapeFailures(who, parsed.value.placement));
+  }
+  // Only a value the program gave (not the v1 default) maps onto v2's idle stop.
+  const timeout = typeof args.inactiveTimeoutMinutes === "number" ? args.inactiveTimeoutMinutes : undefined;
+  const idle = scaleToZeroFrom(who, timeout, parsed.value?.autoscaling?.scaleToZeroWindow);
+  if (idle.failure !== undefined) failures.push(idle.failure);
   for (const key of V1_ONLY) {
     if (args[key] !== undefined && args[key] !== false)
       failures.push(
@@ -48,7 +71,9 @@ export async function checkV2(
   }
   // Unknown values (a FineTuneJob not yet trained) leave the rest to create.
   if (parsed.value === undefined || failures.length > 0) return { inputs: args, failures };
-  const spec: Record<string, unknown> = { ...normalizeInputs(parsed.value, logicalNameOf(args)) };
+  const normalized = normalizeInputs(parsed.value, logicalNameOf(args));
+  if (idle.window !== undefined) normalized.autoscaling.scaleToZeroWindow = idle.window;
+  const spec: Record<string, unknown> = { ...normalized };
   if (parsed.value.visibility !== undefined) spec.visibility = parsed.value.visibility;
   for (const [key, value] of Object.entries(args)) if (containsUnknown(value)) spec[key] = value;
   const name = spec.displayName as string;
@@ -88,8 +113,19 @@ async function resolveAndPrice(
   }
   const hw = await resolveHardware(api, projectId, resolved.baseRef, hardware, who);
   if ("reason" in hw) return { inputs: spec, failures: [hw] };
+  const where = await resolvePlacement(
+    api,
+    projectId,
+    spec.placement as Placement | undefined,
+    hw.instance,
+    hardware,
+    who,
+  );
+  if ("reason" in where) return { inputs: spec, failures: [where] };
   const record: V2Record = { projectId, config: hw.config, centsPerHour: hw.centsPerHour };
   if (typeof spec.visibility === "string") record.visibility = spec.visibility as V2Record["visibility"];
+  if (where.placement !== undefined) record.placement = where.placement;
+  if (spec.enableLora === true) record.enableLora = true;
   if (modelKnown) record.modelRef = resolved.modelRef;
   spec.v2 = record;
 
@@ -106,8 +142,11 @@ async function resolveAndPrice(
     `${who}: v2 project ${projectId}: ${hardware} costs ${formatUsd(hw.centsPerHour / 100)} per replica, ` +
       `up to ${formatUsd(price.hourlyPriceUsd)} at ${maxReplicas} replica(s) while started`,
   );
-  if (price.failures.length > 0 || record.modelRef === undefined)
-    return { inputs: spec, failures: price.failures };
+  const { minReplicas } = spec.autoscaling as { minReplicas: number };
+  const room = spec.state === "STOPPED" ? undefined : exactHeadroom(hw.instance, where.regions);
+  const capacity = headroomFailures(who, minReplicas, hardware, where.regions, room);
+  if (price.failures.length > 0 || capacity.length > 0 || record.modelRef === undefined)
+    return { inputs: spec, failures: [...price.failures, ...capacity] };
   return { inputs: spec, failures: await validateUnderExisting(spec, record, who, ctx) };
 }
 
@@ -121,7 +160,11 @@ async function validateUnderExisting(
   const api = v2Api(ctx);
   const [endpoint] = await api.listEndpoints(record.projectId, { name: spec.displayName as string });
   if (endpoint === undefined) return [];
-  const body = deploymentBody(`${PRIMARY}-check`, record, spec.autoscaling as never);
+  const body = deploymentBody(
+    `${PRIMARY}-check`,
+    record,
+    spec.autoscaling as DedicatedEndpointSpec["autoscaling"],
+  );
   try {
     await api.createDeployment(record.projectId, endpoint.id, body, { validateOnly: true });
     return [];

@@ -5,6 +5,7 @@ import type { WireV2Deployment, WireV2Endpoint } from "../../../client/wire/endp
 import { SCHEMA_VERSION } from "../../../shared/partial-failure";
 import { roundUsd } from "../hardware";
 import type { DedicatedEndpointSpec } from "../schema";
+import { observedSettings } from "./autoscaling";
 import { READY, STOPPED } from "./deployment";
 import type { V2Record } from "./platform";
 
@@ -25,11 +26,17 @@ export function v2Outputs(
   const live = deployment?.status.state ?? "DEPLOYMENT_STATE_UNSPECIFIED";
   const reached = spec.state === "STOPPED" ? live === STOPPED : live === READY;
   const max = deployment?.autoscaling.maxReplicas ?? 0;
-  // Stopped is min = max = 0 on the wire; the declared bounds are what a start restores.
-  const autoscaling =
+  // Stopped is min = max = 0 on the wire; the declared bounds are what a start restores. Windows and metrics
+  // are the declaration where Together reports the same, and Together's where it differs (drift).
+  const bounds =
     deployment === undefined || max === 0
-      ? spec.autoscaling
+      ? { minReplicas: spec.autoscaling.minReplicas, maxReplicas: spec.autoscaling.maxReplicas }
       : { minReplicas: deployment.autoscaling.minReplicas ?? 0, maxReplicas: max };
+  const settings =
+    deployment === undefined
+      ? withoutBounds(spec.autoscaling)
+      : observedSettings(spec.autoscaling, deployment.autoscaling);
+  const autoscaling = { ...bounds, ...settings };
   const outs: Record<string, unknown> = {
     logicalName: spec.logicalName,
     endpointId: endpoint.id,
@@ -51,8 +58,18 @@ export function v2Outputs(
     v2: record,
   };
   if (spec.maxHourlyPriceUsd !== undefined) outs.maxHourlyPriceUsd = spec.maxHourlyPriceUsd;
+  // Fixed at the deployment's creation: as declared (a deployment replaced by hand is not compared).
+  if (spec.placement !== undefined) outs.placement = spec.placement;
+  if (spec.enableLora !== undefined) outs.enableLora = spec.enableLora;
   // What Together reports, so a change by hand is drift; the default is left out like an unset input.
   if (record.visibility !== undefined || endpoint.visibility !== "VISIBILITY_PRIVATE")
     outs.visibility = endpoint.visibility;
   return outs;
+}
+
+function withoutBounds(
+  a: DedicatedEndpointSpec["autoscaling"],
+): Partial<DedicatedEndpointSpec["autoscaling"]> {
+  const { minReplicas: _min, maxReplicas: _max, ...rest } = a;
+  return rest;
 }

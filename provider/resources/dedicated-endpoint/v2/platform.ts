@@ -2,6 +2,7 @@
 // (recorded as `v2.projectId`), so read, update and delete still reach it after the stack's project setting
 // changes or is removed: only check and create follow the configuration.
 import type { EndpointsV2Api } from "../../../client/endpoints-v2";
+import type { WireV2Placement } from "../../../client/wire/endpoints-v2";
 import type { ProviderContext } from "../../../shared/types";
 
 /** What check records under the `v2` input and create/update/delete work from. */
@@ -14,6 +15,10 @@ export interface V2Record {
   /** Per running replica, US cents per hour (the instance type's price). */
   centsPerHour: number;
   visibility?: "VISIBILITY_PRIVATE" | "VISIBILITY_INTERNAL" | undefined;
+  /** The deployment's placement on the wire (a profile checked to exist); fixed at its creation. */
+  placement?: WireV2Placement | undefined;
+  /** Fixed at the deployment's creation, like placement. */
+  enableLora?: boolean | undefined;
 }
 
 /** The recorded v2 settings of checked inputs or stored outputs; undefined for a v1 resource. */

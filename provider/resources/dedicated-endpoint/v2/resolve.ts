@@ -54,6 +54,8 @@ export function modelFailure(who: string, field: string, shown: string, adapter?
 export interface ResolvedHardware {
   config: string;
   centsPerHour: number;
+  /** The instance type: its regions and their free capacity. */
+  instance: WireV2InstanceType;
 }
 
 /** The certified config for `baseRef` on the hardware, and the per-replica price of that hardware. */
@@ -91,7 +93,11 @@ export async function resolveHardware(
         `is unknown. Fix: choose hardware listed by GET /v2/public/inference-instance-types`,
     );
   }
-  return { config: `projects/${config.projectId}/configs/${config.id}`, centsPerHour: it.priceCentsPerHour };
+  return {
+    config: `projects/${config.projectId}/configs/${config.id}`,
+    centsPerHour: it.priceCentsPerHour,
+    instance: it,
+  };
 }
 
 function matchesInstance(t: WireV2InstanceType, want: { count: number; type: string }): boolean {

@@ -1,4 +1,4 @@
-// In-place update on v2: autoscaling and state (STOPPED is min = max = 0) on the deployment, visibility on the
+// In-place update on v2: autoscaling (bounds, windows, metrics) and state (STOPPED is min = max = 0) on the deployment, visibility on the
 // endpoint, each written with the etag just read (a conflict re-reads and retries once). A deployment missing
 // after a partial create is created here, so the next `up` finishes what the failed one began. A new model or
 // hardware (config) is rolled out behind the same endpoint without downtime (rollout.ts).
@@ -18,6 +18,7 @@ import {
   waitForDeployment,
   withEtag,
 } from "./deployment";
+import { AUTOSCALING_MASK, settingsDiffer, wireAutoscaling } from "./autoscaling";
 import { inferenceName, v2Outputs } from "./outputs";
 import { v2Api, type V2Record } from "./platform";
 import { rollout, servesOther } from "./rollout";
@@ -48,14 +49,17 @@ export async function updateV2(
       [deployment, endpoint] = [next.deployment, next.endpoint];
     } else if (
       deployment.autoscaling.minReplicas !== desired.minReplicas ||
-      deployment.autoscaling.maxReplicas !== desired.maxReplicas
+      deployment.autoscaling.maxReplicas !== desired.maxReplicas ||
+      settingsDiffer(desired, deployment.autoscaling)
     ) {
       const depId = deployment.id;
-      ctx.log.info(`${who}: deployment ${depId}: ${desired.minReplicas}..${desired.maxReplicas} replicas`);
+      ctx.log.info(`${who}: deployment ${depId}: autoscaling ${JSON.stringify(wireAutoscaling(desired))}`);
+      // Every autoscaling path is named, so a window or metric removed from the declaration is cleared too.
+      const autoscaling = wireAutoscaling(desired);
       deployment = await withEtag(
         `${who}: deployment ${depId}`,
         async () => (await api.getDeployment(projectId, id, depId)).etag,
-        (etag) => api.updateDeployment(projectId, id, depId, { etag, autoscaling: desired }, "autoscaling"),
+        (etag) => api.updateDeployment(projectId, id, depId, { etag, autoscaling }, AUTOSCALING_MASK),
       );
     }
     const depId = deployment.id;
