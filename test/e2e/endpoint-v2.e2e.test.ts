@@ -39,6 +39,7 @@ const endpoint = new DedicatedEndpoint("serve", {
   hardware: c.get("hardware") ?? ${JSON.stringify(H100)},
   autoscaling: { minReplicas: c.getNumber("minReplicas") ?? 1, maxReplicas: c.getNumber("maxReplicas") ?? 1 },
   state: (c.get("state") as "STARTED" | "STOPPED" | undefined) ?? "STARTED",
+  displayName: c.get("displayName"),
   availabilityZone: c.get("availabilityZone"),
   visibility: c.get("visibility") as "VISIBILITY_PRIVATE" | "VISIBILITY_INTERNAL" | undefined,
   maxHourlyPriceUsd: 10,
@@ -224,6 +225,8 @@ describeWithCli("DedicatedEndpoint on v2 on the real engine", (cli) => {
     expect(deploymentState(deployment(o.deploymentId), emu.clock.now())).toBe("DEPLOYMENT_STATE_STOPPED");
     expect(await outputs()).toMatchObject({ state: "STOPPED", liveState: "DEPLOYMENT_STATE_STOPPED" });
     expect(emu.summary()).toMatchObject({ v2EndpointsLive: 1, deploymentsLive: 1, deploymentsBilling: 0 });
+    // Stopped (0 replicas on the wire) is still the declaration: refresh finds no drift.
+    await pulumi(["refresh", "--yes", "--expect-no-changes", "--stack", "dev"]);
 
     const start = await up({ state: "STARTED" });
     expect(start.out).toMatch(/1 updated/);
@@ -236,6 +239,22 @@ describeWithCli("DedicatedEndpoint on v2 on the real engine", (cli) => {
       liveState: "DEPLOYMENT_STATE_READY",
     });
     expect(emu.summary()).toMatchObject({ deploymentsLive: 1, deploymentsBilling: 1 });
+  });
+
+  test("displayName renames the endpoint in place (PATCH name with its etag): the name callers use follows", async () => {
+    const before = await outputs();
+    const { out, since } = await up({ displayName: "helpdesk-v2" });
+    expect(summary(out)).toEqual(["~ 1 updated", "3 unchanged"]);
+    const sent = changes(since);
+    expect(calls(sent)).toEqual([`PATCH ${v2Path(`/${before.endpointId}`)}`]);
+    expect(sent[0]!.body).toMatchObject({ etag: expect.any(String), name: "helpdesk-v2" });
+    expect(emu.v2.liveEndpoint(before.endpointId)!.name).toBe("helpdesk-v2");
+    expect(await outputs()).toMatchObject({
+      endpointId: before.endpointId,
+      deploymentId: before.deploymentId,
+      endpointName: `${emu.v2.project.slug}/helpdesk-v2`,
+    });
+    await pulumi(["refresh", "--yes", "--expect-no-changes", "--stack", "dev"]);
   });
 
   /** Asserts a rollout: a new deployment behind the same endpoint, READY before traffic moved and the old one
@@ -369,6 +388,46 @@ describeWithCli("DedicatedEndpoint on v2 on the real engine", (cli) => {
     test("none of these previews sent Together anything that changes it", () => {
       expect(mutatingRequests(emu, since)).toEqual([]);
       expect(emu.summary()).toMatchObject({ endpointsCreated: 0, v2EndpointsLive: 0, deploymentsLive: 0 });
+    });
+  });
+
+  describe("setting together:projectId on a stack served on v1", () => {
+    test("replaces the v1 endpoint: the v2 one is READY before the v1 one is stopped and deleted", async () => {
+      await e2e.initStack(p, "switch");
+      await pulumi(["up", "--yes", "--stack", "switch"]);
+      const v1 = (await p.outputs("switch")) as unknown as Outputs;
+      expect(emu.store.liveEndpoint(v1.endpointId)).toBeDefined();
+
+      await setConfig("switch", { "together:projectId": PROJECT });
+      const since = emu.requests.length;
+      const out = await pulumi(["up", "--yes", "--stack", "switch"]);
+      expect(out).toMatch(/\+-\s+pulumi-nodejs:dynamic\/together:DedicatedEndpoint\s+serve\s+replaced/);
+      expect(summary(out)).toEqual(["+-1 replaced", "3 unchanged"]);
+      const v2 = (await p.outputs("switch")) as unknown as Outputs;
+      expect(v2.endpointName).toBe(`${emu.v2.project.slug}/e2e-switch-serve`);
+      expect(v2).toMatchObject({ state: "STARTED", liveState: "DEPLOYMENT_STATE_READY" });
+      const log = calls(changes(since));
+      const v1Touched = log.findIndex((c) => c.includes(`/v1/endpoints/${v1.endpointId}`));
+      expect(log.slice(0, v1Touched)).toEqual([
+        `POST ${v2Path("")}`,
+        `POST ${v2Path(`/${v2.endpointId}/deployments`)}`,
+        `PATCH ${v2Path(`/${v2.endpointId}`)}`,
+      ]);
+      expect(log).toContain(`DELETE /v1/endpoints/${v1.endpointId}`);
+      const fresh = deployment(v2.deploymentId);
+      const firstV1Touch = changes(since)[v1Touched]!;
+      expect(firstV1Touch.at).toBeGreaterThanOrEqual((fresh.phase as { readyAt: number }).readyAt);
+      expect(emu.store.liveEndpoint(v1.endpointId)).toBeUndefined();
+      expect(emu.summary()).toMatchObject({ endpointsLive: 0, endpointsBilling: 0, v2EndpointsLive: 1 });
+
+      expect(await pulumi(["destroy", "--yes", "--stack", "switch"])).toMatch(/- 4 deleted/);
+      expect(emu.summary()).toMatchObject({
+        filesLive: 0,
+        endpointsLive: 0,
+        v2EndpointsLive: 0,
+        deploymentsLive: 0,
+        deploymentsBilling: 0,
+      });
     });
   });
 
