@@ -1,16 +1,14 @@
 // DedicatedEndpoint on Together's v2 platform (endpoints and deployments) on the real Pulumi CLI, with
 // together:projectId in stack config: one stack goes file -> job -> endpoint + deployment, then scales, stops,
-// starts, rolls out new hardware and a new model behind the same endpoint (the README's v2 claims), and is
-// destroyed to nothing live or billing; every bad v2 input fails `pulumi preview` naming resource, field,
-// value and fix, and creates nothing. What each step sent is read from the emulator's request log.
-import * as fs from "node:fs";
-import * as path from "node:path";
+// starts, is renamed, rolls out new hardware and a new model behind the same endpoint (the README's v2 claims),
+// and is destroyed to nothing live or billing; every bad v2 input fails `pulumi preview` naming resource, field,
+// value and fix, and creates nothing; setting the project on a v1 stack replaces its endpoint with a v2 one.
+// What each step sent is read from the emulator's request log.
 import type { DeploymentRecord, Emulator } from "../../emulator";
 import { deploymentState, isBillingDeployment } from "../../emulator/v2-deployment-state";
 import { describeWithCli } from "./kit/cli";
-import { H100, MODEL } from "./kit/behind-pulumi";
+import { H100, MODEL, TRAIN_JSONL } from "./kit/behind-pulumi";
 import { calls, mutatingRequests, useE2E } from "./kit/fixture";
-import { REPO } from "../../scripts/real-cli/installed-package";
 import type { ScratchProgram } from "../../scripts/real-cli/scratch-program";
 import { readRequestLog } from "../../testing";
 
@@ -114,10 +112,7 @@ describeWithCli("DedicatedEndpoint on v2 on the real engine", (cli) => {
     p = await e2e.program("endpoint-v2", {
       files: {
         "index.ts": PROGRAM,
-        "train.jsonl": fs.readFileSync(
-          path.join(REPO, "test", "lifecycle", "fixtures", "fine-tune-job", "train.jsonl"),
-          "utf8",
-        ),
+        "train.jsonl": TRAIN_JSONL,
       },
     });
     await e2e.initStack(p, "dev", { "together:projectId": PROJECT });
