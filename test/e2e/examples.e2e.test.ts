@@ -2,10 +2,13 @@
 // program: `up` with the config its README asks for, then `destroy`, after which nothing the example
 // made is live or billing at Together. per-branch runs two stacks (prod and a branch) on one backend;
 // byom and dpo carry a secret (Hugging Face token, W&B key) that must not surface in exported state, CLI
-// output or the request log. quickstart's longer scenario is in quickstart.e2e.test.ts.
+// output or the request log. quickstart and per-branch run again, unchanged, with together:projectId set: their
+// endpoints then serve on Together's v2 platform (endpoint + deployment) and destroy leaves nothing there either.
+// quickstart's longer scenario is in quickstart.e2e.test.ts, the v2 lifecycle in endpoint-v2.e2e.test.ts.
 import * as path from "node:path";
 import { TERMINAL_STATUSES, jobStatus } from "../../emulator/job-timeline";
 import { isBilling } from "../../emulator/endpoint-state";
+import { deploymentState, isBillingDeployment } from "../../emulator/v2-deployment-state";
 import { describeWithCli } from "./kit/cli";
 import { EXAMPLES, useE2E, type E2EContext } from "./kit/fixture";
 import { resourcesByName, type ScratchProgram } from "../../scripts/real-cli/scratch-program";
@@ -14,7 +17,15 @@ const API_KEY = "tgp-SECRET-KEY-e2e-examples-5d7e21";
 const HF_TOKEN = "hf_e2eSecretToken9f3b1c7a";
 const WANDB_KEY = "wandb-e2e-secret-key-4c81d0e2a7";
 
-type Leftovers = { filesLive: number; jobsActive: number; endpointsLive: number; endpointsBilling: number };
+type Leftovers = {
+  filesLive: number;
+  jobsActive: number;
+  endpointsLive: number;
+  endpointsBilling: number;
+  v2EndpointsLive: number;
+  deploymentsLive: number;
+  deploymentsBilling: number;
+};
 
 /** What was at the emulator before an example started, so its own objects can be told apart. */
 function mark(e2e: E2EContext) {
@@ -24,6 +35,8 @@ function mark(e2e: E2EContext) {
     files: new Set(store.files.keys()),
     jobs: new Set(store.jobs.keys()),
     endpoints: new Set(store.endpoints.keys()),
+    v2Endpoints: new Set(e2e.emu.v2.endpoints.keys()),
+    deployments: new Set(e2e.emu.v2.deployments.keys()),
   };
 }
 
@@ -34,16 +47,29 @@ function leftovers(e2e: E2EContext, before: ReturnType<typeof mark>): Leftovers 
   const files = [...store.files.values()].filter((f) => !before.files.has(f.id));
   const jobs = [...store.jobs.values()].filter((j) => !before.jobs.has(j.id));
   const endpoints = [...store.endpoints.values()].filter((e) => !before.endpoints.has(e.id));
+  const v2Endpoints = [...e2e.emu.v2.endpoints.values()].filter((e) => !before.v2Endpoints.has(e.id));
+  const deployments = [...e2e.emu.v2.deployments.values()].filter((d) => !before.deployments.has(d.id));
   expect(files.length + jobs.length + endpoints.length).toBeGreaterThan(0);
   return {
     filesLive: files.filter((f) => !f.deleted).length,
     jobsActive: jobs.filter((j) => !TERMINAL_STATUSES.has(jobStatus(j, now))).length,
     endpointsLive: endpoints.filter((e) => !e.deleted).length,
     endpointsBilling: endpoints.filter((e) => isBilling(e, now)).length,
+    v2EndpointsLive: v2Endpoints.filter((e) => !e.deleted).length,
+    deploymentsLive: deployments.filter((d) => !d.deleted).length,
+    deploymentsBilling: deployments.filter((d) => isBillingDeployment(d, now)).length,
   };
 }
 
-const NOTHING_LEFT: Leftovers = { filesLive: 0, jobsActive: 0, endpointsLive: 0, endpointsBilling: 0 };
+const NOTHING_LEFT: Leftovers = {
+  filesLive: 0,
+  jobsActive: 0,
+  endpointsLive: 0,
+  endpointsBilling: 0,
+  v2EndpointsLive: 0,
+  deploymentsLive: 0,
+  deploymentsBilling: 0,
+};
 
 describeWithCli("every example: up and destroy on the real engine", (cli) => {
   const e2e = useE2E(cli, "examples", API_KEY);
@@ -51,8 +77,9 @@ describeWithCli("every example: up and destroy on the real engine", (cli) => {
   const jobPosts = (since: number) =>
     e2e.emu.requests.slice(since).filter((r) => r.method === "POST" && r.path === "/v1/fine-tunes");
 
-  /** One example copied into its own scratch program, and everything the CLI printed for it. */
-  function example(name: string) {
+  /** One example copied into its own scratch program (`dir` under this file's root), and everything the CLI
+   *  printed for it. */
+  function example(name: string, dir = name) {
     const ex = {
       p: undefined as unknown as ScratchProgram,
       printed: "",
@@ -64,7 +91,7 @@ describeWithCli("every example: up and destroy on the real engine", (cli) => {
       },
       async setUp(stack: string, config: Record<string, string> = {}, secrets: Record<string, string> = {}) {
         ex.before = mark(e2e);
-        ex.p = await e2e.program(name, { from: path.join(EXAMPLES, name) });
+        ex.p = await e2e.program(dir, { from: path.join(EXAMPLES, name) });
         await e2e.initStack(ex.p, stack, config, secrets);
       },
     };
@@ -216,6 +243,96 @@ describeWithCli("every example: up and destroy on the real engine", (cli) => {
     test("destroy leaves nothing live or billing", async () => {
       expect(await ex.pulumi("destroy", "--yes", "--stack", "prod")).toMatch(/- 4 deleted/);
       expect(leftovers(e2e, ex.before)).toEqual(NOTHING_LEFT);
+    });
+  });
+  describe("on Together's v2 platform: quickstart and per-branch, unchanged, with together:projectId set", () => {
+    const v1EndpointPosts = (since: number) =>
+      e2e.emu.requests.slice(since).filter((r) => r.method === "POST" && r.path === "/v1/endpoints");
+    /** The v2 endpoint behind a stack's `endpointId` output and its one deployment, as the emulator holds them. */
+    const served = (out: Record<string, unknown>) => {
+      const { v2, clock } = e2e.emu;
+      const endpoint = v2.liveEndpoint(out.endpointId as string)!;
+      expect(endpoint).toBeDefined();
+      const [deployment, ...others] = v2.deploymentsOf(endpoint.id);
+      expect(others).toEqual([]);
+      expect(out.endpointName).toBe(`${v2.project.slug}/${endpoint.name}`);
+      expect(endpoint.trafficSplit).toEqual([{ deploymentId: deployment!.id, weight: 1 }]);
+      return {
+        endpoint,
+        deployment: deployment!,
+        state: deploymentState(deployment!, clock.now()),
+        hardware: deployment!.config.instanceType.hardwareId,
+      };
+    };
+
+    describe("quickstart", () => {
+      const ex = example("quickstart", "quickstart-v2");
+      test("up serves the trained model on a v2 endpoint and deployment, nothing on /v1/endpoints", async () => {
+        await ex.setUp("dev", { "together:projectId": e2e.emu.projectId });
+        const preview = await ex.pulumi("preview", "--stack", "dev");
+        expect(preview).toContain(
+          `DedicatedEndpoint "helpdesk": v2 project ${e2e.emu.projectId}: 1x_nvidia_h100_80gb_sxm costs $3.36/h per replica`,
+        );
+        expect(await ex.pulumi("up", "--yes", "--stack", "dev")).toMatch(/\+ 4 created/);
+        const out = await ex.p.outputs("dev");
+        const v2 = served(out);
+        expect(v2.endpoint.name).toBe("pulumi-together-quickstart-dev-helpdesk");
+        expect(v2.deployment.model.name).toBe(out.outputModelName);
+        expect(v2.hardware).toBe("1x_nvidia_h100_80gb_sxm");
+        expect(v2.state).toBe("DEPLOYMENT_STATE_READY");
+        expect(v2.deployment.autoscaling).toMatchObject({ minReplicas: 1, maxReplicas: 1 });
+        expect(out.hourlyPriceUsd).toBe(3.36);
+        expect(v1EndpointPosts(ex.before.requests)).toEqual([]);
+        expect(leftovers(e2e, ex.before)).toMatchObject({
+          endpointsLive: 0,
+          v2EndpointsLive: 1,
+          deploymentsBilling: 1,
+        });
+      });
+      test("destroy leaves nothing live or billing on v2", async () => {
+        expect(await ex.pulumi("destroy", "--yes", "--stack", "dev")).toMatch(/- 4 deleted/);
+        expect(leftovers(e2e, ex.before)).toEqual(NOTHING_LEFT);
+      });
+    });
+
+    describe("per-branch: prod and a branch stack", () => {
+      const ex = example("per-branch", "per-branch-v2");
+      const BRANCH = "br-feature-x";
+      test("prod serves started on H100 with 1..2 replicas; the branch's deployment is created stopped (0 replicas) on L40S", async () => {
+        const project = { "together:projectId": e2e.emu.projectId };
+        await ex.setUp("prod", project);
+        await e2e.initStack(ex.p, BRANCH, project);
+        expect(await ex.pulumi("up", "--yes", "--stack", "prod")).toMatch(/\+ 4 created/);
+        expect(await ex.pulumi("up", "--yes", "--stack", BRANCH)).toMatch(/\+ 4 created/);
+        const prod = await ex.p.outputs("prod");
+        const branch = await ex.p.outputs(BRANCH);
+        const p = served(prod);
+        expect(p.endpoint.name).toBe("release-notes-prod");
+        expect(p).toMatchObject({ hardware: "1x_nvidia_h100_80gb_sxm", state: "DEPLOYMENT_STATE_READY" });
+        expect(p.deployment.autoscaling).toMatchObject({ minReplicas: 1, maxReplicas: 2 });
+        expect(p.deployment.model.name).toBe(prod.outputModelName);
+        expect(prod).toMatchObject({ endpointState: "STARTED", hourlyPriceUsd: 6.72 });
+        const b = served(branch);
+        expect(b.endpoint.name).toBe(`release-notes-${BRANCH}`);
+        expect(b).toMatchObject({ hardware: "1x_nvidia_l40s_48gb_pcie", state: "DEPLOYMENT_STATE_STOPPED" });
+        expect(b.deployment.autoscaling).toMatchObject({ minReplicas: 0, maxReplicas: 0 });
+        expect(b.deployment.model.name).toBe(branch.outputModelName);
+        expect(branch.endpointState).toBe("STOPPED");
+        expect(isBillingDeployment(b.deployment, e2e.emu.clock.now())).toBe(false);
+        expect(v1EndpointPosts(ex.before.requests)).toEqual([]);
+      });
+      test("destroying the branch leaves prod serving; destroying prod leaves nothing live or billing on v2", async () => {
+        const prod = await ex.p.outputs("prod");
+        expect(await ex.pulumi("destroy", "--yes", "--stack", BRANCH)).toMatch(/- 4 deleted/);
+        expect(served(prod).state).toBe("DEPLOYMENT_STATE_READY");
+        expect(leftovers(e2e, ex.before)).toMatchObject({
+          v2EndpointsLive: 1,
+          deploymentsBilling: 1,
+          filesLive: 1,
+        });
+        expect(await ex.pulumi("destroy", "--yes", "--stack", "prod")).toMatch(/- 4 deleted/);
+        expect(leftovers(e2e, ex.before)).toEqual(NOTHING_LEFT);
+      });
     });
   });
 });

@@ -2,7 +2,7 @@
 // against it, and small readers of the emulator's request log and store.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { startEmulator, type Emulator, type RequestRecord } from "../../../emulator";
+import { startEmulator, type Emulator, type EmulatorOptions, type RequestRecord } from "../../../emulator";
 import type { PulumiCli } from "./cli";
 import { REPO } from "../../../scripts/real-cli/installed-package";
 import {
@@ -31,13 +31,19 @@ export interface E2EContext {
   ): Promise<void>;
 }
 
-/** Registers beforeAll/afterAll for an emulator and a scratch root; the returned object fills in at beforeAll. */
-export function useE2E(cli: PulumiCli, name: string, apiKey: string): E2EContext {
+/** Registers beforeAll/afterAll for an emulator (with `emulator` options, e.g. its v2 project id) and a scratch
+ *  root; the returned object fills in at beforeAll. */
+export function useE2E(
+  cli: PulumiCli,
+  name: string,
+  apiKey: string,
+  emulator: Pick<EmulatorOptions, "projectId"> = {},
+): E2EContext {
   const ctx = { cli } as unknown as E2EContext & { cli: PulumiCli };
   const cleanups: (() => Promise<unknown>)[] = [];
   ctx.onCleanup = (fn) => cleanups.push(fn);
   beforeAll(async () => {
-    ctx.emu = await startEmulator({ apiKey, timeScale: TIME_SCALE });
+    ctx.emu = await startEmulator({ ...emulator, apiKey, timeScale: TIME_SCALE });
     ctx.root = scratchRoot(name);
   });
   afterAll(async () => {

@@ -1,7 +1,8 @@
-// In-place update on v2: autoscaling (bounds, windows, metrics) and state (STOPPED is min = max = 0) on the deployment, visibility on the
-// endpoint, each written with the etag just read (a conflict re-reads and retries once). A deployment missing
-// after a partial create is created here, so the next `up` finishes what the failed one began. A new model or
-// hardware (config) is rolled out behind the same endpoint without downtime (rollout.ts).
+// In-place update on v2: autoscaling (bounds, windows, metrics) and state (STOPPED is min = max = 0) on the
+// deployment, visibility and the name (displayName) on the endpoint, each written with the etag just read (a
+// conflict re-reads and retries once). A deployment missing after a partial create is created here, so the next
+// `up` finishes what the failed one began. A new model, hardware (config), placement or enableLora is rolled out
+// behind the same endpoint without downtime (rollout.ts).
 import { isNotFound } from "../../../client";
 import type { EndpointsV2Api } from "../../../client/endpoints-v2";
 import type { WireV2Deployment } from "../../../client/wire/endpoints-v2";
@@ -37,7 +38,7 @@ export async function updateV2(
   const { projectId } = record;
   const api = v2Api(ctx);
   let endpoint = await api.getEndpoint(projectId, id);
-  const name = await inferenceName(api, endpoint);
+  let name = await inferenceName(api, endpoint);
   let deployment = await findDeployment(api, projectId, id, olds.deploymentId);
   try {
     const desired = replicasFor(spec.state, spec.autoscaling);
@@ -71,7 +72,9 @@ export async function updateV2(
     // Unset is Together's default, so removing the input (or a change by hand) returns the endpoint to it.
     const visibility = record.visibility ?? "VISIBILITY_PRIVATE";
     const visibilityChanged = visibility !== endpoint.visibility;
-    if (!routed || visibilityChanged) {
+    // displayName is the endpoint's name: a new one renames it, and the name callers use follows.
+    const renamed = endpoint.name.split("/").pop() !== spec.displayName;
+    if (!routed || visibilityChanged || renamed) {
       endpoint = await withEtag(
         `${who}: endpoint ${id}`,
         async () => (await api.getEndpoint(projectId, id)).etag,
@@ -80,8 +83,10 @@ export async function updateV2(
             etag,
             ...(!routed && { trafficSplit: [{ deploymentId: depId, weight: 1 }] }),
             ...(visibilityChanged && { visibility }),
+            ...(renamed && { name: spec.displayName }),
           }),
       );
+      name = await inferenceName(api, endpoint);
     }
     return { outs: v2Outputs(spec, record, endpoint, name, deployment) };
   } catch (err) {
