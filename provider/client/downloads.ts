@@ -45,8 +45,6 @@ const MAX_REDIRECTS = 5;
 const WRITE_BATCH_BYTES = 1024 * 1024;
 /** Read ahead of the disk by at most this much (then reading waits): memory stays flat at any size. */
 const MAX_UNWRITTEN_BYTES = 8 * WRITE_BATCH_BYTES;
-/** Likewise ahead of a hash worker (file-hasher.ts), which holds the batches written until it has hashed them. */
-const MAX_UNHASHED_BYTES = 16 * WRITE_BATCH_BYTES;
 
 class Sink {
   received = 0;
@@ -57,11 +55,14 @@ class Sink {
   contentType: string | undefined;
   resumes = 0;
   restarts = 0;
-  constructor(readonly fh: FileHandle) {}
+  constructor(
+    readonly fh: FileHandle,
+    readonly path: string,
+  ) {}
 
   /** The hasher for this archive, started once its size is known (a large one hashes on a worker thread). */
   hasherFor(total: number | undefined): FileHasher {
-    this.hasher ??= startFileHasher(total);
+    this.hasher ??= startFileHasher(this.path, total);
     return this.hasher;
   }
 
@@ -81,7 +82,7 @@ class Sink {
 
 export async function download(t: Transport, opts: DownloadOptions): Promise<DownloadResult> {
   const fh = await open(opts.path, "w");
-  const sink = new Sink(fh);
+  const sink = new Sink(fh, opts.path);
   try {
     let target: { path: string; query: Record<string, string | number | undefined> } | { url: URL } = {
       path: "/finetune/download",
@@ -180,13 +181,12 @@ async function receive(sink: Sink, res: StreamingResponse, opts: DownloadOptions
   }
   sink.validator ??= res.header("etag") ?? res.header("last-modified");
   sink.contentType ??= res.header("content-type");
-  const hasher = sink.hasherFor(sink.total);
+  sink.hasherFor(sink.total);
   const out = new OrderedWriter(sink, opts);
   try {
     for await (const chunk of res.body) {
       out.push(chunk);
       if (out.unwritten >= MAX_UNWRITTEN_BYTES) await out.below(MAX_UNWRITTEN_BYTES);
-      if (hasher.backlog >= MAX_UNHASHED_BYTES) await hasher.below(MAX_UNHASHED_BYTES);
     }
   } finally {
     // What arrived before a drop is kept: the next attempt asks for what follows it.

@@ -36,75 +36,51 @@ beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "hash-worker-"))));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe("the hasher", () => {
-  const script = path.join(built, "hash-worker.js");
-
   test("compiled code hashes a large download on a worker and a small one in line", async () => {
-    const big = hasher.startFileHasher(hasher.WORKER_HASH_MIN_BYTES);
-    const small = hasher.startFileHasher(hasher.WORKER_HASH_MIN_BYTES - 1);
-    const unknown = hasher.startFileHasher(undefined);
+    const file = path.join(dir, "choice.bin");
+    fs.writeFileSync(file, "");
+    const big = hasher.startFileHasher(file, hasher.WORKER_HASH_MIN_BYTES);
+    const small = hasher.startFileHasher(file, hasher.WORKER_HASH_MIN_BYTES - 1);
+    const unknown = hasher.startFileHasher(file, undefined);
     expect(big).toBeInstanceOf(hasher.WorkerHasher);
     expect(small).toBeInstanceOf(hasher.InlineHasher);
     expect(unknown).toBeInstanceOf(hasher.InlineHasher);
     await Promise.all([big.close(), small.close(), unknown.close()]);
   });
 
-  test("the worker's digest is of every batch in order: moved, copied (views into a larger buffer), empty", async () => {
-    const h = new hasher.WorkerHasher(script);
-    const expected = createHash("sha256");
+  test("the worker's digest is of the bytes written, read back in pieces of any size", async () => {
+    const file = path.join(dir, "pieces.bin");
+    const fd = fs.openSync(file, "w");
+    const h = new hasher.WorkerHasher(file, path.join(built, "hash-file-worker.js"));
+    const all: Buffer[] = [];
     let at = 0;
-    const slab = Buffer.alloc(3 * MiB, 9);
-    const batches: Buffer[][] = [
-      [Buffer.alloc(1, 1)],
-      [Buffer.alloc(4 * MiB + 3, 2), slab.subarray(5, 70_005)],
-      [],
-      [Buffer.alloc(0), slab.subarray(2 * MiB), Buffer.from("tail")],
-    ];
-    for (const batch of batches) {
-      for (const b of batch) {
-        expected.update(b);
-        at += b.length;
-      }
-      h.written(batch, at);
+    for (const size of [1, 4 * MiB + 3, 17, 9 * MiB, 0, 65_537]) {
+      const piece = Buffer.alloc(size, at % 251);
+      fs.writeSync(fd, piece, 0, size, at);
+      at += size;
+      all.push(piece);
+      h.written([piece], at);
     }
-    // A moved chunk is gone from this thread; a view into a larger buffer was copied and is still readable.
-    expect(batches[1]![0]!.length).toBe(0);
-    expect(batches[1]![1]!.length).toBe(70_000);
-    expect(await h.digest(at)).toBe(expected.digest("hex"));
+    fs.closeSync(fd);
+    expect(await h.digest(at)).toBe(sha(Buffer.concat(all)));
   });
 
-  test("below(limit) holds the sender until the worker has caught up, and fails once the worker is gone", async () => {
-    const h = new hasher.WorkerHasher(script);
-    const expected = createHash("sha256");
-    let at = 0;
-    for (let i = 0; i < 48; i++) {
-      const b = Buffer.alloc(MiB, i);
-      expected.update(b);
-      at += b.length;
-      h.written([b], at);
-    }
-    expect(h.backlog).toBeGreaterThan(0); // 48 MiB take the worker tens of milliseconds
-    // One byte left waiting is the strictest limit: it resolves only once all 48 MiB are hashed.
-    await h.below(1);
-    expect(h.backlog).toBe(0);
-    expect(await h.digest(at)).toBe(expected.digest("hex"));
-
-    const dead = new hasher.WorkerHasher(script);
-    await dead.close();
-    dead.written([Buffer.alloc(10)], 10);
-    await expect(dead.below(1)).rejects.toThrow(/hashing the download failed: the hash worker exited/);
-  });
-
-  test("a digest of another length than the bytes handed over fails, saying so", async () => {
-    const h = new hasher.WorkerHasher(script);
-    h.written([Buffer.alloc(1000)], 1000);
-    await expect(h.digest(5000)).rejects.toThrow("hashed 1000 bytes, expected 5000");
+  test("bytes reported written but missing from the file fail the digest with what happened", async () => {
+    const file = path.join(dir, "short.bin");
+    fs.writeFileSync(file, Buffer.alloc(1000));
+    const h = new hasher.WorkerHasher(file, path.join(built, "hash-file-worker.js"));
+    h.written([], 5000);
+    await expect(h.digest(5000)).rejects.toThrow(
+      "hashing the download failed: the file ended at byte 1000 of the 5000 written",
+    );
   });
 
   test("close stops the worker without a digest", async () => {
-    const h = new hasher.WorkerHasher(script);
-    h.written([Buffer.from("abc")], 3);
+    const file = path.join(dir, "closed.bin");
+    fs.writeFileSync(file, "abc");
+    const h = new hasher.WorkerHasher(file, path.join(built, "hash-file-worker.js"));
+    h.written([], 3);
     await h.close();
-    await expect(h.digest(3)).rejects.toThrow(/hashing the download failed: the hash worker exited/);
   });
 });
 
