@@ -137,34 +137,41 @@ describe("create() interrupted mid-wait, then create() again", () => {
       fileType: "jsonl",
     });
     await emu.idle();
-    const before = emu.summary().jobsCreated;
-    const news = {
-      logicalName: "ft-restarted",
-      pulumiProject: "proj",
-      pulumiStack: "dev",
-      trainingFile: file.id,
-      model: "Qwen/Qwen3-0.6B",
-      suffix: "dev-ft-restarted",
-      waitFor: "running",
-    };
-    const first = killable();
-    const inputs = (await jobLifecycle.check({}, news, first.ctx)).inputs ?? {};
-    void jobLifecycle.create(inputs, first.ctx).catch(() => undefined);
-    for (let i = 0; i < 2_000 && !recorded(); i++) await new Promise((r) => setTimeout(r, 5));
-    first.kill();
-    const original = [...emu.store.jobs.keys()].at(-1)!;
-    const restarted = emu.control.restartJob(original);
-    // A fresh runner: no journal, and a new provider process that has seen nothing of the first.
-    fs.rmSync(journal, { recursive: true, force: true });
-    resetDeploymentMemory();
-    const again = context();
-    const { id } = await jobLifecycle.create(inputs, again.ctx);
-    // The original and its restart both match the request; they lead to one live job, adopted once.
-    expect(id).toBe(restarted);
-    expect(emu.summary().jobsCreated - before).toBe(2);
-    expect(
-      again.logs.some((l) => l.includes(`adopting ${restarted} created by an interrupted earlier run`)),
-    ).toBe(true);
+    // Training far longer than the test, however slow the machine: restartJob needs the job still running.
+    const durations = { ...emu.store.jobDurations };
+    emu.control.setJobDurations({ msPer1kTokens: 24 * 3600_000 });
+    try {
+      const before = emu.summary().jobsCreated;
+      const news = {
+        logicalName: "ft-restarted",
+        pulumiProject: "proj",
+        pulumiStack: "dev",
+        trainingFile: file.id,
+        model: "Qwen/Qwen3-0.6B",
+        suffix: "dev-ft-restarted",
+        waitFor: "running",
+      };
+      const first = killable();
+      const inputs = (await jobLifecycle.check({}, news, first.ctx)).inputs ?? {};
+      void jobLifecycle.create(inputs, first.ctx).catch(() => undefined);
+      for (let i = 0; i < 2_000 && !recorded(); i++) await new Promise((r) => setTimeout(r, 5));
+      first.kill();
+      const original = [...emu.store.jobs.keys()].at(-1)!;
+      const restarted = emu.control.restartJob(original);
+      // A fresh runner: no journal, and a new provider process that has seen nothing of the first.
+      fs.rmSync(journal, { recursive: true, force: true });
+      resetDeploymentMemory();
+      const again = context();
+      const { id } = await jobLifecycle.create(inputs, again.ctx);
+      // The original and its restart both match the request; they lead to one live job, adopted once.
+      expect(id).toBe(restarted);
+      expect(emu.summary().jobsCreated - before).toBe(2);
+      expect(
+        again.logs.some((l) => l.includes(`adopting ${restarted} created by an interrupted earlier run`)),
+      ).toBe(true);
+    } finally {
+      emu.control.setJobDurations(durations);
+    }
   });
 
   test("DedicatedEndpoint: the starting endpoint is adopted, not created again", async () => {
