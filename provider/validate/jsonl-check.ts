@@ -6,6 +6,8 @@ import { checkRow, detectFormat, type JsonlFormat, notAnObject } from "./line-ru
 import { errorText } from "../shared/error-text";
 
 const NEWLINE = 10;
+/** Under V8's largest regular heap object (128 KiB): see textLines. */
+const TEXT_PIECE_BYTES = 96 * 1024;
 
 /** A row in another format than the file's first formatted row. `rowFormat` lets a merge of ranges checked
  *  apart re-word it against the file's first format line, which a range after the first cannot know. */
@@ -65,22 +67,43 @@ export class JsonlChecker {
   /** Fast path for valid UTF-8. Lines are decoded as Latin-1, several times faster than UTF-8 for
    *  non-ASCII text and a one-byte string that JSON.parse reads faster: the JSON structure, the keys and every
    *  value a rule compares are ASCII, and no byte of a multi-byte UTF-8 sequence is ASCII, so each rule gives
-   *  the same verdict. Only a line that breaks a rule is decoded as UTF-8 again, for a faithful message. */
+   *  the same verdict. Only a line that breaks a rule is decoded as UTF-8 again, for a faithful message.
+   *
+   *  The region is decoded a piece of whole lines at a time (one native call per piece instead of one per
+   *  line), each line then a slice of the piece's string (no copy). Pieces stay under V8's large-object size:
+   *  a smaller string dies young in the nursery, where a chunk-sized one would pile up in the large-object
+   *  space until a full GC and push the RSS up. A line longer than a piece is decoded on its own. */
   private textLines(region: Buffer): void {
     const n = region.length;
     let start = 0;
     while (start < n) {
-      let nl = region.indexOf(NEWLINE, start);
+      const limit = Math.min(n, start + TEXT_PIECE_BYTES);
+      let end = limit === n ? n : region.lastIndexOf(NEWLINE, limit - 1) + 1;
+      if (end <= start) {
+        // One line longer than a piece.
+        end = region.indexOf(NEWLINE, start);
+        end = end < 0 ? n : end + 1;
+      }
+      this.pieceLines(region, start, end);
+      start = end;
+    }
+  }
+
+  /** The lines of `region[start, end)`, which ends at a newline or at the region's end. */
+  private pieceLines(region: Buffer, start: number, end: number): void {
+    const text = region.toString("latin1", start, end);
+    const n = text.length;
+    let from = 0;
+    while (from < n) {
+      let nl = text.indexOf("\n", from);
       if (nl < 0) nl = n;
       const lineNo = ++this.lines;
-      // Line-sized strings die young in V8's nursery; one chunk-sized string would pile up in the
-      // large-object space until a full GC and push the RSS up.
-      const found = this.check(region.toString("latin1", start, nl), lineNo);
+      const found = this.check(text.slice(from, nl), lineNo);
       if (found) {
-        const exact = this.check(region.toString("utf8", start, nl), lineNo);
+        const exact = this.check(region.toString("utf8", start + from, start + nl), lineNo);
         if (exact) this.issues.add(exact, lineNo);
       }
-      start = nl + 1;
+      from = nl + 1;
     }
   }
 
