@@ -9,11 +9,14 @@ import { BlockClaims } from "./block-claims";
 import { FrontPace } from "./front-pace";
 import { type IssueCollector } from "./issues";
 import { READ_CHUNK_BYTES } from "./limits";
+
+/** The tail is hashed in pieces of this size, the event loop running between them. */
+const TAIL_PIECE_BYTES = 8 * 1024 * 1024;
 import { type JsonlFormat } from "./line-rules";
 import { fileFormatOf, mergeRangeIssues, rangesToRecheck } from "./merge-ranges";
 import { type BlockRules, checkBlockHashing, type RangeResult } from "./range-check";
 import { startBackWorkers } from "./range-workers";
-import { type ByteRange, readThrough } from "./read-through";
+import { type ByteRange, readRangeSync } from "./read-through";
 
 export interface ParallelJsonl {
   file: string;
@@ -100,23 +103,31 @@ async function checkBlocks(
       if (i === undefined) break;
       const block = blocks[i]!;
       results[i] = pace
-        ? await pace.block(block.end - block.start, () =>
-            checkBlockHashing(fh, block, rules, pace, scratch, stop.signal),
-          )
-        : await checkBlockHashing(fh, block, rules, undefined, scratch, stop.signal);
+        ? pace.block(block.end - block.start, () => checkBlockHashing(fh.fd, block, rules, pace, scratch))
+        : checkBlockHashing(fh.fd, block, rules, undefined, scratch);
       end = block.end;
+      await turn(stop.signal);
     }
     let bytes = end;
     if (pace) {
-      // The rest of the file, for the hash only: the workers check it meanwhile.
-      const range = { start: end, end: Infinity };
-      bytes += await readThrough(fh, pace, undefined, scratch, { range, signal: stop.signal });
+      // The rest of the file, for the hash only, a block's worth at a time: the workers check it meanwhile.
+      for (let read = Infinity; read > 0; bytes += read) {
+        read = readRangeSync(
+          fh.fd,
+          { start: bytes, end: bytes + TAIL_PIECE_BYTES },
+          undefined,
+          scratch,
+          pace,
+        );
+        await turn(stop.signal);
+      }
     }
     // Blocks still open once the tail is hashed (the workers were slower than expected: other processes took
     // their cores, say; or the in-thread stand-in stopped at half): checked here too, from the front, while the
     // workers go on from the back. Read again, for the check only.
     for (let i = claims.front(); i !== undefined; i = claims.front()) {
-      results[i] = await checkBlockHashing(fh, blocks[i]!, rules, undefined, scratch, stop.signal);
+      results[i] = checkBlockHashing(fh.fd, blocks[i]!, rules, undefined, scratch);
+      await turn(stop.signal);
     }
     return bytes;
   };
@@ -130,6 +141,14 @@ async function checkBlocks(
   const missing = results.findIndex((r) => r === undefined);
   if (missing >= 0) throw new Error(`block ${missing} of ${job.file} was checked by no thread`);
   return { results: results as RangeResult[], bytes: fronted.value };
+}
+
+/** The front reads and checks synchronously (an asynchronous read's round trip left this thread idle a sixth
+ *  of the time), so it lets the event loop run between blocks: a worker's failure (which aborts `signal`) and
+ *  anything else the process serves are seen within one block's time. */
+async function turn(signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  signal.throwIfAborted();
 }
 
 /** Where block `index` starts (the end of the blocks when past them). */

@@ -2,13 +2,12 @@
 // count from the block's first line, and the failures come back raw so the merge can number and word them
 // for the whole file.
 import { closeSync, openSync } from "node:fs";
-import { type FileHandle } from "node:fs/promises";
 import { BlockClaims } from "./block-claims";
 import { type IssueSink, type Problem } from "./issues";
 import { type FormatMismatch, JsonlChecker } from "./jsonl-check";
 import { READ_CHUNK_BYTES } from "./limits";
 import { type JsonlFormat } from "./line-rules";
-import { type ByteRange, type Hasher, readRangeSync, readThrough } from "./read-through";
+import { type ByteRange, type Hasher, readRangeSync } from "./read-through";
 
 /** How every block of one file is checked. */
 export interface BlockRules {
@@ -98,16 +97,16 @@ export function checkBlocksFromBack(task: BlocksTask, limit = Infinity): BlockRe
   return results;
 }
 
-/** The hashing thread's share: one block, read once for both the hash and the check, into `scratch`. */
-export async function checkBlockHashing(
-  fh: FileHandle,
+/** The hashing thread's share: one block, read once for both the hash and the check, into `scratch`.
+ *  Synchronous, as a worker's are (see readRangeSync): the caller yields to the event loop between blocks. */
+export function checkBlockHashing(
+  fd: number,
   block: ByteRange,
   rules: BlockRules,
   hash: Hasher | undefined,
   scratch: Buffer,
-  signal: AbortSignal,
-): Promise<RangeResult> {
+): RangeResult {
   const { checker, result } = blockChecker(rules);
-  await readThrough(fh, hash, checker.consume, scratch, { range: block, signal });
+  readRangeSync(fd, block, checker.consume, scratch, hash);
   return result();
 }

@@ -80,21 +80,25 @@ export async function readThrough(
   }
 }
 
-/** Reads bytes `[range.start, range.end)` of an open file, whose end counts as end of file, for a worker
- *  thread: synchronous reads, as it has nothing else to do, and an asynchronous read's round trip through
- *  the thread pool left it idle a fifth of the time. Reads at explicit offsets, so other readers of the file
- *  are not disturbed. Returns the byte count. */
+/** Reads bytes `[range.start, range.end)` of an open file (`end` may be Infinity: to end of file), whose end
+ *  counts as end of file, hashing them when `hash` is given, for a block of the parallel check: synchronous
+ *  reads, as a worker has nothing else to do and the hashing thread yields between blocks, and an asynchronous
+ *  read's round trip through the thread pool left a thread idle a fifth of the time. Reads at explicit
+ *  offsets, so other readers of the file are not disturbed. Returns the byte count. */
 export function readRangeSync(
   fd: number,
   range: ByteRange,
-  consume: ChunkConsumer,
+  consume: ChunkConsumer | undefined,
   chunk: number | Buffer,
+  hash?: Hasher,
 ): number {
   const carry = new CarryBuffer(chunk);
   let total = 0;
   for (;;) {
     const want = Math.min(carry.room(), range.end - range.start - total); // first: it may replace the buffer
-    const bytesRead = want === 0 ? 0 : readSync(fd, carry.buf, carry.filled, want, range.start + total);
+    const at = carry.filled;
+    const bytesRead = want === 0 ? 0 : readSync(fd, carry.buf, at, want, range.start + total);
+    hash?.update(carry.buf.subarray(at, at + bytesRead));
     total += bytesRead;
     const eof = bytesRead === 0;
     carry.settle(bytesRead, consume, eof);
