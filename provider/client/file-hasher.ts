@@ -5,6 +5,7 @@
 // hashes the batches in line, without a worker's ~35 ms start. Either way only bytes already written are hashed,
 // so the digest is of what is on disk.
 import { createHash, type Hash } from "node:crypto";
+import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 
@@ -26,10 +27,12 @@ export interface FileHasher {
   close(): Promise<void>;
 }
 
-/** A hasher for a file at `file` expected to grow to `expectedBytes` (undefined: unknown, hashed in line). */
+/** A hasher for a file at `file` expected to grow to `expectedBytes` (undefined: unknown, hashed in line).
+ *  With one CPU to run on (one core, or pinned to one) the worker would only add its read-back: in line then. */
 export function startFileHasher(file: string, expectedBytes: number | undefined): FileHasher {
   const big = expectedBytes !== undefined && expectedBytes >= WORKER_HASH_MIN_BYTES;
-  return big && !RUNNING_FROM_SOURCES ? new WorkerHasher(file, HASH_WORKER_SCRIPT) : new InlineHasher();
+  const worker = big && !RUNNING_FROM_SOURCES && os.availableParallelism() > 1;
+  return worker ? new WorkerHasher(file, HASH_WORKER_SCRIPT) : new InlineHasher();
 }
 
 export class InlineHasher implements FileHasher {
