@@ -59,7 +59,7 @@ import { v2OnlyFailures } from "./v2/v2-only";
 export const lifecycle: ResourceLifecycle = {
   async check(olds, news, ctx) {
     const projectId = configuredProject(ctx);
-    if (projectId !== undefined) return checkV2(projectId, news, ctx);
+    if (projectId !== undefined) return checkV2(projectId, news, ctx, olds);
     const v2Only = v2OnlyFailures(news);
     if (v2Only.length > 0) return { inputs: news, failures: v2Only };
     return check(olds, news, ctx);

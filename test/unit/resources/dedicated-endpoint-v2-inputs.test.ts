@@ -271,6 +271,58 @@ describe("v2-only inputs on the wire and through the lifecycle", () => {
   });
 });
 
+describe("displayName on v2: the endpoint's name", () => {
+  test("renamed by hand is drift that up renames back; a rename to a taken name fails preview and up, naming it", async () => {
+    const { ctx } = context();
+    const decl = { ...base, displayName: "rename-ep" };
+    const inputs = await checked(decl, ctx);
+    const { id, outs } = await lifecycle.create(inputs, ctx);
+    const other = await lifecycle.create(await checked({ ...base, displayName: "rename-other" }, ctx), ctx);
+    try {
+      // Renamed by hand: refresh records Together's name, the next up renames it back in place.
+      const etag = (await v2().getEndpoint(PROJECT, id)).etag;
+      await v2().updateEndpoint(PROJECT, id, { etag, name: "renamed-by-hand" });
+      const read = await lifecycle.read(id, outs, ctx);
+      expect(read.props?.displayName).toBe("renamed-by-hand");
+      const diff = await lifecycle.diff(id, read.props!, inputs, ctx);
+      expect(diff).toMatchObject({ changes: true });
+      expect(diff.replaces ?? []).toEqual([]);
+      const { outs: back } = await lifecycle.update(id, read.props!, inputs, ctx);
+      expect((await v2().getEndpoint(PROJECT, id)).name.split("/").pop()).toBe("rename-ep");
+      expect(back.displayName).toBe("rename-ep");
+
+      // A rename to the other endpoint's name: preview knows the old name, so it fails there.
+      const taken = await lifecycle.check(inputs, { ...decl, displayName: "rename-other" }, ctx);
+      expect(taken.failures).toEqual([
+        {
+          property: "displayName",
+          reason: expect.stringMatching(
+            new RegExp(
+              `^DedicatedEndpoint "ep": displayName = "rename-other": project ${PROJECT} already has an ` +
+                `endpoint of that name \\(${other.id}\\).*Fix: choose another displayName`,
+            ),
+          ),
+        },
+      ]);
+      // Taken after preview: up fails with the same words, not an etag conflict, and the name is unchanged.
+      const free = await checked({ ...decl, displayName: "rename-free" }, ctx);
+      const otherEtag = (await v2().getEndpoint(PROJECT, other.id)).etag;
+      await v2().updateEndpoint(PROJECT, other.id, { etag: otherEtag, name: "rename-free" });
+      const failed = await lifecycle.update(id, back, free, ctx).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failed).toBeInstanceOf(PartialFailureError);
+      expect(String((failed as PartialFailureError).reasons)).toMatch(/already has an endpoint of that name/);
+      expect(String((failed as PartialFailureError).reasons)).not.toMatch(/etag/);
+      expect((await v2().getEndpoint(PROJECT, id)).name.split("/").pop()).toBe("rename-ep");
+      await lifecycle.delete(id, back, ctx);
+    } finally {
+      await lifecycle.delete(other.id, other.outs, ctx);
+    }
+  });
+});
+
 describe("DEGRADED during the wait", () => {
   /** Degrades the resource's deployment as soon as it exists (while it provisions). */
   async function degradeWhenCreated(name: string, forMs?: number): Promise<void> {

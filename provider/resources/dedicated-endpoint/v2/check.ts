@@ -25,7 +25,8 @@ import { headroomFailures, maxReplicaFailures, metricFailures, scaleToZeroFrom }
 import { logicalNameOf } from "../spec";
 import { deploymentBody, PRIMARY, V2_NAME } from "./deployment";
 import { exactHeadroom, placementShapeFailures, resolvePlacement } from "./placement";
-import { v2Api, type V2Record } from "./platform";
+import { nameTakenFailure } from "./name-taken";
+import { v2Api, v2Of, type V2Record } from "./platform";
 import { modelFailure, resolveHardware, resolveModel } from "./resolve";
 
 /** Inputs that have no v2 counterpart: kept out rather than silently ignored. */
@@ -35,6 +36,7 @@ export async function checkV2(
   projectId: string,
   news: Record<string, unknown>,
   ctx: ProviderContext,
+  olds: Record<string, unknown> = {},
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const who = subject(logicalNameOf(news));
   const { v2: _previous, ...args } = news;
@@ -85,6 +87,15 @@ export async function checkV2(
     return { inputs: spec, failures: [failure("displayName", reason)] };
   }
   try {
+    // A rename of an endpoint already in this project: the new name must be free.
+    if (
+      v2Of(olds)?.projectId === projectId &&
+      typeof olds.displayName === "string" &&
+      olds.displayName !== name
+    ) {
+      const taken = await nameTakenFailure(v2Api(ctx), projectId, who, name);
+      if (taken !== undefined) return { inputs: spec, failures: [taken] };
+    }
     return await resolveAndPrice(projectId, spec, parsed.value.baseModel, who, ctx);
   } catch (err) {
     if (isAuthError(err)) return { inputs: spec, failures: [authFailure(who, err)] };

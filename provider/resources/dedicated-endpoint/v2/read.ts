@@ -1,5 +1,6 @@
-// Refresh on v2: the endpoint gone is the resource gone; otherwise the deployment's replicas and state are what
-// Together reports (drift the next `up` restores), and the rest keeps the recorded value.
+// Refresh on v2: the endpoint gone is the resource gone; otherwise the deployment's replicas and state and the
+// endpoint's name (displayName) are what Together reports (drift the next `up` restores), and the rest keeps the
+// recorded value.
 import { isNotFound } from "../../../client";
 import type { ProviderContext } from "../../../shared/types";
 import { type DedicatedEndpointSpec, dedicatedEndpointInputsSchema } from "../schema";
@@ -23,7 +24,13 @@ export async function readV2(id: string, props: Record<string, unknown>, ctx: Pr
   const live = deployment?.status.state;
   // The declaration is not in outputs once a state was missed; what runs is the best statement of it.
   const state = live === STOPPED ? "STOPPED" : live === READY ? "STARTED" : undefined;
-  const spec = { ...declared(props), ...(state !== undefined && { state }) } as DedicatedEndpointSpec;
+  // A rename by hand is drift: the next `up` renames it back (an update in place).
+  const displayName = endpoint.name.split("/").pop();
+  const spec = {
+    ...declared(props),
+    ...(state !== undefined && { state }),
+    ...(displayName !== undefined && displayName !== "" && { displayName }),
+  } as DedicatedEndpointSpec;
   const outs = v2Outputs(spec, record, endpoint, await inferenceName(api, endpoint), deployment);
   return { id, props: outs };
 }

@@ -21,6 +21,7 @@ import {
 } from "./deployment";
 import { AUTOSCALING_MASK, settingsDiffer, wireAutoscaling } from "./autoscaling";
 import { inferenceName, v2Outputs } from "./outputs";
+import { nameTakenFailure } from "./name-taken";
 import { v2Api, type V2Record } from "./platform";
 import { rollout, servesOther } from "./rollout";
 
@@ -74,6 +75,10 @@ export async function updateV2(
     const visibilityChanged = visibility !== endpoint.visibility;
     // displayName is the endpoint's name: a new one renames it, and the name callers use follows.
     const renamed = endpoint.name.split("/").pop() !== spec.displayName;
+    if (renamed) {
+      const taken = await nameTakenFailure(api, projectId, who, spec.displayName, id);
+      if (taken !== undefined) throw new Error(taken.reason);
+    }
     if (!routed || visibilityChanged || renamed) {
       endpoint = await withEtag(
         `${who}: endpoint ${id}`,
