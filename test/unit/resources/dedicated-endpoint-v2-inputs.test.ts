@@ -3,36 +3,20 @@
 // wait. Each bad input fails check naming resource, field, value and fix (and creates nothing); good ones reach
 // the wire, echo as declared (Together answers "300s" for "5m"), update in place or roll out a new deployment
 // behind the same endpoint, and drift by hand is restored. Without a project every one of them fails preview.
-import { TogetherClient, TogetherError } from "../../../provider/client";
+import { type TogetherClient, TogetherError } from "../../../provider/client";
 import { lifecycle } from "../../../provider/resources/dedicated-endpoint/lifecycle";
 import { PartialFailureError } from "../../../provider/shared/partial-failure";
-import type { ProviderContext } from "../../../provider/shared/types";
-import { startEmulator, type Emulator } from "../../../emulator";
+import type { Emulator } from "../../../emulator";
+import { useV2Provider } from "./v2-provider";
 
-const TIME_SCALE = 600;
 const PROJECT = "proj_inputs";
-
+const provider = useV2Provider(PROJECT);
+const { context } = provider;
 let emu: Emulator;
 let client: TogetherClient;
-
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: TIME_SCALE, projectId: PROJECT });
-  client = new TogetherClient({ baseUrl: emu.baseUrl, apiKey: emu.apiKey, sleepScale: 1 / TIME_SCALE });
+beforeAll(() => {
+  ({ emu, client } = provider);
 });
-
-afterAll(() => emu.close());
-
-function context(projectId: string | null = PROJECT): { ctx: ProviderContext; logs: string[] } {
-  const logs: string[] = [];
-  const ctx: ProviderContext = {
-    client: () => client,
-    log: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
-    timeScale: TIME_SCALE,
-    secrets: { add: () => undefined },
-    projectId: () => projectId ?? undefined,
-  };
-  return { ctx, logs };
-}
 
 async function checked(news: Record<string, unknown>, ctx = context().ctx) {
   const r = await lifecycle.check({}, news, ctx);

@@ -2,41 +2,25 @@
 // same resource creates an endpoint and its deployment, updates replicas and state with etags, refreshes and
 // destroys to nothing live or billing; every bad input fails check naming the field, value and fix, creating
 // nothing. Without a project the v1 path runs (its own tests prove it unchanged).
-import { TogetherClient, TogetherError } from "../../../provider/client";
+import { type TogetherClient, TogetherError } from "../../../provider/client";
 import { lifecycle } from "../../../provider/resources/dedicated-endpoint/lifecycle";
 import { withEtag } from "../../../provider/resources/dedicated-endpoint/v2/deployment";
 import { acceleratorOf } from "../../../provider/resources/dedicated-endpoint/v2/resolve";
 import { configure, providerContext, resetRuntimeForTests } from "../../../provider/runtime";
 import { PartialFailureError } from "../../../provider/shared/partial-failure";
 import type { ProviderContext } from "../../../provider/shared/types";
-import { startEmulator, type Emulator } from "../../../emulator";
+import type { Emulator } from "../../../emulator";
+import { useV2Provider } from "./v2-provider";
 import { api, conversationJsonl, settleFile, uploadText } from "../../emulator/test-helpers";
 
-const TIME_SCALE = 600;
 const PROJECT = "proj_unit";
-
+const provider = useV2Provider(PROJECT);
+const { context } = provider;
 let emu: Emulator;
 let client: TogetherClient;
-
-beforeAll(async () => {
-  emu = await startEmulator({ timeScale: TIME_SCALE, projectId: PROJECT });
-  client = new TogetherClient({ baseUrl: emu.baseUrl, apiKey: emu.apiKey, sleepScale: 1 / TIME_SCALE });
+beforeAll(() => {
+  ({ emu, client } = provider);
 });
-
-afterAll(() => emu.close());
-
-/** `null`: no project configured (v1). */
-function context(projectId: string | null = PROJECT): { ctx: ProviderContext; logs: string[] } {
-  const logs: string[] = [];
-  const ctx: ProviderContext = {
-    client: () => client,
-    log: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
-    timeScale: TIME_SCALE,
-    secrets: { add: () => undefined },
-    projectId: () => projectId ?? undefined,
-  };
-  return { ctx, logs };
-}
 
 async function checked(news: Record<string, unknown>, ctx: ProviderContext, olds = {}) {
   const r = await lifecycle.check(olds, news, ctx);
