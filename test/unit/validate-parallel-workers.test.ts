@@ -6,19 +6,10 @@ import * as path from "node:path";
 import type * as Validate from "../../provider/validate";
 import type * as Claims from "../../provider/validate/block-claims";
 import type * as RangeWorkers from "../../provider/validate/range-workers";
+import { builtFolder, requireBuilt } from "./require-built";
 
-const repo = path.resolve(__dirname, "../..");
-const built = path.join(repo, "dist/provider/validate");
-
-function requireBuilt<T>(module: string): T {
-  const file = path.join(built, `${module}.js`);
-  if (!fs.existsSync(file)) {
-    throw new Error(
-      `${file} not found: run \`npm run build\` first (\`npm test\` builds before running jest)`,
-    );
-  }
-  return require(file) as T;
-}
+const built = builtFolder("provider/validate");
+const requireValidate = <T>(module: string): T => requireBuilt<T>("provider/validate", module);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pt-parallel-workers-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -32,14 +23,14 @@ const line = (i: number): string =>
   });
 
 test("the compiled worker sits beside the compiled module, and compiled code uses it", () => {
-  const workers = requireBuilt<typeof RangeWorkers>("range-workers");
+  const workers = requireValidate<typeof RangeWorkers>("range-workers");
   expect(workers.RUNNING_FROM_SOURCES).toBe(false);
   expect(fs.existsSync(workers.RANGE_WORKER_SCRIPT)).toBe(true);
   expect(path.dirname(workers.RANGE_WORKER_SCRIPT)).toBe(built);
 });
 
 test("a file checked in worker threads gives the single pass's report", async () => {
-  const { inspectTrainingFile } = requireBuilt<typeof Validate>("index");
+  const { inspectTrainingFile } = requireValidate<typeof Validate>("index");
   const lines = Array.from({ length: 20_000 }, (_, i) => line(i));
   // Failures spread over the file, so every range has some; a format change; CRLF; no final newline.
   for (let i = 5; i < lines.length; i += 997) lines[i] = '{"messages": [{"role": "bot", "content": "x"}]}';
@@ -70,8 +61,8 @@ test("a file checked in worker threads gives the single pass's report", async ()
 });
 
 test("a file the worker cannot read rejects with its reason, naming the file", async () => {
-  const { startBackWorkers, RANGE_WORKER_SCRIPT } = requireBuilt<typeof RangeWorkers>("range-workers");
-  const { BlockClaims } = requireBuilt<typeof Claims>("block-claims");
+  const { startBackWorkers, RANGE_WORKER_SCRIPT } = requireValidate<typeof RangeWorkers>("range-workers");
+  const { BlockClaims } = requireValidate<typeof Claims>("block-claims");
   const missing = path.join(dir, "gone.jsonl");
   const task = {
     file: missing,

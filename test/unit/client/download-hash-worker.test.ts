@@ -13,21 +13,11 @@ import { archiveFor, setDownloadWeightsBytes } from "../../../emulator/routes/do
 import type * as Client from "../../../provider/client";
 import type * as Hasher from "../../../provider/client/file-hasher";
 import { readyFile } from "../../emulator/test-helpers";
+import { builtFolder, requireBuilt } from "../require-built";
 
-const built = path.resolve(__dirname, "../../../dist/provider/client");
-
-function requireBuilt<T>(module: string): T {
-  const file = path.join(built, `${module}.js`);
-  if (!fs.existsSync(file)) {
-    throw new Error(
-      `${file} not found: run \`npm run build\` first (\`npm test\` builds before running jest)`,
-    );
-  }
-  return require(file) as T;
-}
-
-const hasher = requireBuilt<typeof Hasher>("file-hasher");
-const { TogetherClient } = requireBuilt<typeof Client>("index");
+const built = builtFolder("provider/client");
+const hasher = requireBuilt<typeof Hasher>("provider/client", "file-hasher");
+const { TogetherClient } = requireBuilt<typeof Client>("provider/client", "index");
 const MiB = 2 ** 20;
 const sha = (bytes: Buffer | string): string => createHash("sha256").update(bytes).digest("hex");
 
