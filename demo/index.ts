@@ -100,8 +100,14 @@ process.on("SIGINT", () => onSignal());
 process.on("SIGTERM", () => onSignal());
 
 function waitForSignal(): Promise<void> {
+  // With --emulator the demo holds no server of its own: without a timer the event loop would empty, Node would
+  // exit at once, and the exit hooks would remove the scratch directory that holds the kept stack's state.
+  const alive = setInterval(() => undefined, 2 ** 30);
   return new Promise((resolve) => {
-    onSignal = resolve;
+    onSignal = () => {
+      clearInterval(alive);
+      resolve();
+    };
   });
 }
 

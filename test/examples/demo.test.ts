@@ -43,3 +43,33 @@ describe("npm run demo", () => {
     expect(output).toContain(`${__dirname} is not a Pulumi program: it has no Pulumi.yaml`);
   });
 });
+
+describe("npm run demo -- --keep", () => {
+  it("with --emulator, waits for Ctrl-C with the stack up instead of exiting (and removing its state) at once", async () => {
+    const { startEmulator } = await import("../../emulator");
+    const { spawn } = await import("node:child_process");
+    const emu = await startEmulator({ timeScale: 600 });
+    try {
+      const child = spawn(
+        process.execPath,
+        [DEMO, "--harness", "--keep", "--emulator", emu.baseUrl, "--api-key", emu.apiKey],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let output = "";
+      child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      for (let i = 0; i < 600 && !output.includes("--keep:") && child.exitCode === null; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(output).toContain("--keep: the stack is still up");
+      await new Promise((r) => setTimeout(r, 1500));
+      expect({ exitCode: child.exitCode, tail: output.slice(-500) }).toMatchObject({ exitCode: null });
+      expect(emu.summary().endpointsLive).toBe(1); // kept: still up while the demo waits
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+    } finally {
+      await emu.close();
+    }
+  }, 120_000);
+});
