@@ -61,10 +61,16 @@ async function runningEmulator(baseUrl: string, apiKey: string): Promise<DemoEmu
 }
 
 function printSummary(s: EmulatorSummary): void {
+  // v2 (a stack with together:projectId) is named only when it was used, so the v1 line stays as it was.
+  const v2 =
+    s.deploymentsCreated > 0
+      ? `; v2: ${s.v2EndpointsLive} endpoint(s) live, ${s.deploymentsLive} deployment(s) live of ` +
+        `${s.deploymentsCreated} created, ${s.deploymentsBilling} billing`
+      : "";
   print(
     `Emulator: ${s.filesLive} file(s) live of ${s.filesCreated} uploaded; ${s.jobsActive} job(s) active of ` +
       `${s.jobsCreated} started; ${s.endpointsLive} endpoint(s) live of ${s.endpointsCreated} created, ` +
-      `${s.endpointsBilling} billing.`,
+      `${s.endpointsBilling} billing${v2}.`,
   );
 }
 
@@ -72,7 +78,14 @@ function printSummary(s: EmulatorSummary): void {
 async function confirmNothingLeft(emulator: DemoEmulator): Promise<boolean> {
   const s = await emulator.summary();
   printSummary(s);
-  const clean = s.jobsActive === 0 && s.endpointsLive === 0 && s.endpointsBilling === 0 && s.filesLive === 0;
+  const clean =
+    s.jobsActive === 0 &&
+    s.endpointsLive === 0 &&
+    s.endpointsBilling === 0 &&
+    s.filesLive === 0 &&
+    s.v2EndpointsLive === 0 &&
+    s.deploymentsLive === 0 &&
+    s.deploymentsBilling === 0;
   print(
     clean
       ? "Nothing is left running or billing in the emulator."
