@@ -1,7 +1,8 @@
 // Runs the compiled demo (`npm run build:tools` first; `npm test` does it) as a user would, and reads its output.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { startEmulator } from "../../emulator";
 
 const DEMO = path.resolve(__dirname, "../../dist/demo/index.js");
 
@@ -46,8 +47,6 @@ describe("npm run demo", () => {
 
 describe("npm run demo -- --keep", () => {
   it("with --emulator, waits for Ctrl-C with the stack up instead of exiting (and removing its state) at once", async () => {
-    const { startEmulator } = await import("../../emulator");
-    const { spawn } = await import("node:child_process");
     const emu = await startEmulator({ timeScale: 600 });
     try {
       const child = spawn(
