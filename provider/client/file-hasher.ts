@@ -5,6 +5,7 @@
 // hashes the batches in line, without a worker's ~35 ms start. Either way only bytes already written are hashed,
 // so the digest is of what is on disk.
 import { createHash, type Hash } from "node:crypto";
+import { closeSync, openSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -55,9 +56,17 @@ export class InlineHasher implements FileHasher {
 export class WorkerHasher implements FileHasher {
   private readonly worker: Worker;
   private readonly reply: Promise<HashReply>;
+  /** Opened here and closed here once the worker has stopped (see hash-file-worker.ts). */
+  private readonly fd: number;
 
   constructor(file: string, script: string) {
-    this.worker = new Worker(script, { workerData: { path: file } });
+    this.fd = openSync(file, "r");
+    try {
+      this.worker = new Worker(script, { workerData: { fd: this.fd } });
+    } catch (err) {
+      closeSync(this.fd);
+      throw err;
+    }
     this.reply = new Promise<HashReply>((resolve) => {
       this.worker.once("message", resolve);
       this.worker.once("error", (err) => resolve({ error: messageOf(err) }));
@@ -74,15 +83,21 @@ export class WorkerHasher implements FileHasher {
   async digest(bytes: number): Promise<string> {
     this.worker.postMessage({ finish: true } satisfies HashRequest);
     const reply = await this.reply;
-    await this.worker.terminate();
+    await this.close();
     if ("error" in reply) throw new Error(`hashing the download failed: ${reply.error}`);
     if (reply.bytes !== bytes) throw new Error(`hashed ${reply.bytes} bytes, expected ${bytes}`);
     return reply.digest;
   }
 
+  /** Stops the worker, then closes the file; a second call does nothing. */
   async close(): Promise<void> {
     await this.worker.terminate();
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
   }
+
+  private closed = false;
 }
 
 /** An error thrown in a worker arrives as a copy made in this thread, which `instanceof Error` may not

@@ -1,9 +1,11 @@
 // Worker-thread entry: SHA-256 of a file that another thread is writing, read back from the page cache as the
 // writer reports progress. Messages in (in order): { upTo } = bytes [0, upTo) are on disk; { finish: true } =
 // post the digest and stop. Posts { digest } or { error } once. Started by file-hasher.ts from the compiled
-// dist/provider/client/.
+// dist/provider/client/. It reads through a descriptor the starting thread opened and closes once this worker has
+// stopped: a worker's own raw descriptors are tracked and closed again by Node when the worker exits, and under
+// jest one such close of a number another thread had reopened failed a read-back with EBADF.
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readSync } from "node:fs";
+import { readSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { errorText } from "../shared/error-text";
 import type { HashReply, HashRequest } from "./file-hasher";
@@ -11,7 +13,7 @@ import type { HashReply, HashRequest } from "./file-hasher";
 if (parentPort === null) throw new Error("hash-file-worker runs only as a worker thread");
 const port = parentPort;
 const READ_BYTES = 1024 * 1024;
-const fd = openSync((workerData as { path: string }).path, "r");
+const fd = (workerData as { fd: number }).fd;
 const buffer = Buffer.allocUnsafe(READ_BYTES);
 const hash = createHash("sha256");
 let hashed = 0;
@@ -26,7 +28,6 @@ function hashUpTo(upTo: number): void {
 }
 
 function reply(message: HashReply): void {
-  closeSync(fd);
   port.postMessage(message);
   port.close();
 }
