@@ -139,7 +139,7 @@ describe("create() interrupted mid-wait, then create() again", () => {
     await emu.idle();
     // Training far longer than the test, however slow the machine: restartJob needs the job still running.
     const durations = { ...emu.store.jobDurations };
-    emu.control.setJobDurations({ msPer1kTokens: 24 * 3600_000 });
+    emu.control.setJobDurations({ msPer1kTokens: 1e12 });
     try {
       const before = emu.summary().jobsCreated;
       const news = {
@@ -154,9 +154,13 @@ describe("create() interrupted mid-wait, then create() again", () => {
       const first = killable();
       const inputs = (await jobLifecycle.check({}, news, first.ctx)).inputs ?? {};
       void jobLifecycle.create(inputs, first.ctx).catch(() => undefined);
-      for (let i = 0; i < 2_000 && !recorded(); i++) await new Promise((r) => setTimeout(r, 5));
+      // Killed once the job exists: the one on this test's own training file. (Not "the journal holds an id" and
+      // the newest job: under load a previous test's runner could still be writing there, and its job, long
+      // completed, was then taken for this one.)
+      const mine = () => [...emu.store.jobs.values()].find((j) => j.trainingFile === file.id);
+      for (let i = 0; i < 2_000 && mine() === undefined; i++) await new Promise((r) => setTimeout(r, 5));
       first.kill();
-      const original = [...emu.store.jobs.keys()].at(-1)!;
+      const original = mine()!.id;
       const restarted = emu.control.restartJob(original);
       // A fresh runner: no journal, and a new provider process that has seen nothing of the first.
       fs.rmSync(journal, { recursive: true, force: true });
