@@ -11,22 +11,12 @@ import { useV2Provider } from "./v2-provider";
 
 const PROJECT = "proj_inputs";
 const provider = useV2Provider(PROJECT);
-const { context } = provider;
+const { context, checked, failures } = provider;
 let emu: Emulator;
 let client: TogetherClient;
 beforeAll(() => {
   ({ emu, client } = provider);
 });
-
-async function checked(news: Record<string, unknown>, ctx = context().ctx) {
-  const r = await lifecycle.check({}, news, ctx);
-  expect(r.failures).toEqual([]);
-  return r.inputs ?? {};
-}
-
-async function failures(news: Record<string, unknown>, ctx = context().ctx) {
-  return (await lifecycle.check({}, news, ctx)).failures ?? [];
-}
 
 const base = {
   logicalName: "ep",

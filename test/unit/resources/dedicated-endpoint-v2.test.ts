@@ -8,29 +8,18 @@ import { withEtag } from "../../../provider/resources/dedicated-endpoint/v2/depl
 import { acceleratorOf } from "../../../provider/resources/dedicated-endpoint/v2/resolve";
 import { configure, providerContext, resetRuntimeForTests } from "../../../provider/runtime";
 import { PartialFailureError } from "../../../provider/shared/partial-failure";
-import type { ProviderContext } from "../../../provider/shared/types";
 import type { Emulator } from "../../../emulator";
 import { useV2Provider } from "./v2-provider";
 import { api, conversationJsonl, settleFile, uploadText } from "../../emulator/test-helpers";
 
 const PROJECT = "proj_unit";
 const provider = useV2Provider(PROJECT);
-const { context } = provider;
+const { context, checked, failures } = provider;
 let emu: Emulator;
 let client: TogetherClient;
 beforeAll(() => {
   ({ emu, client } = provider);
 });
-
-async function checked(news: Record<string, unknown>, ctx: ProviderContext, olds = {}) {
-  const r = await lifecycle.check(olds, news, ctx);
-  expect(r.failures).toEqual([]);
-  return r.inputs ?? {};
-}
-
-async function failures(news: Record<string, unknown>, ctx = context().ctx) {
-  return (await lifecycle.check({}, news, ctx)).failures ?? [];
-}
 
 const base = {
   logicalName: "ep",
