@@ -4,8 +4,9 @@
 // every thread) is pinned to CPU 0 and curl and the client child both run on the others; `<envVar>=0` turns it off,
 // and `<envVar>=server` pins only the emulator (the measured programs may use every CPU: a client with more than
 // one thread, such as the download's hash worker, can then use a second core as it would beside a remote server).
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as os from "node:os";
+import * as path from "node:path";
 
 export interface CpuPlan {
   /** Prefix for a measured program's command line: [] or ["taskset", "-c", "1-N"]. */
@@ -38,4 +39,26 @@ export function pinCpus(envVar: string, who: string): CpuPlan {
     describe: `emulator on CPU 0, ${who} on CPU ${others}`,
     release,
   };
+}
+
+/** Runs `script` with `args` as a measured child Node process on the plan's CPUs and resolves with the one
+ *  message it sends back. The API key travels in the environment, not argv, which any process can list. */
+export function runMeasuredChild<T>(
+  cpu: CpuPlan,
+  script: string,
+  args: string[],
+  apiKey: string,
+): Promise<T> {
+  const argv = [...cpu.prefix, process.execPath, script, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), {
+    stdio: ["inherit", "inherit", "inherit", "ipc"],
+    env: { ...process.env, TOGETHER_API_KEY: apiKey },
+  });
+  return new Promise((resolve, reject) => {
+    child.once("message", (m) => resolve(m as T));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`${path.basename(script)} child exited with ${code}`));
+    });
+  });
 }

@@ -18,8 +18,8 @@
 //
 // Env: BENCH_DOWNLOAD_GIB (default 2), BENCH_DOWNLOAD_ROUNDS (default 7), BENCH_DOWNLOAD_DIR (where the files go;
 // default a folder under the OS temp dir). Run: `npm run bench -- download`.
-import { pinCpus, type CpuPlan } from "./cpu-pinning";
-import { execFile, spawn } from "node:child_process";
+import { pinCpus, runMeasuredChild, type CpuPlan } from "./cpu-pinning";
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -97,19 +97,7 @@ async function clientDownload(
   jobId: string,
   file: string,
 ): Promise<ChildResult> {
-  // The key travels in the environment, not argv, which any process on the machine can list.
-  const argv = [...cpu.prefix, process.execPath, __filename, CHILD_FLAG, baseUrl, jobId, file];
-  const child = spawn(argv[0]!, argv.slice(1), {
-    stdio: ["inherit", "inherit", "inherit", "ipc"],
-    env: { ...process.env, TOGETHER_API_KEY: apiKey },
-  });
-  return new Promise((resolve, reject) => {
-    child.once("message", (m) => resolve(m as ChildResult));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`download child exited with ${code}`));
-    });
-  });
+  return runMeasuredChild<ChildResult>(cpu, __filename, [CHILD_FLAG, baseUrl, jobId, file], apiKey);
 }
 
 async function curlDownload(

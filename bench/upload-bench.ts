@@ -15,8 +15,8 @@
 // transfer came next. Each upload is deleted once measured, so storage never holds more than one copy.
 //
 // Env: BENCH_UPLOAD_SIZES=1 (or "1,6") restricts the sizes, in GiB. Run: `npm run bench -- upload`.
-import { pinCpus, type CpuPlan } from "./cpu-pinning";
-import { execFile, spawn } from "node:child_process";
+import { pinCpus, runMeasuredChild, type CpuPlan } from "./cpu-pinning";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -78,19 +78,7 @@ async function clientUpload(
   apiKey: string,
   file: string,
 ): Promise<ChildResult> {
-  // The key travels in the environment, not argv, which any process on the machine can list.
-  const argv = [...cpu.prefix, process.execPath, __filename, CHILD_FLAG, baseUrl, file];
-  const child = spawn(argv[0]!, argv.slice(1), {
-    stdio: ["inherit", "inherit", "inherit", "ipc"],
-    env: { ...process.env, TOGETHER_API_KEY: apiKey },
-  });
-  return new Promise((resolve, reject) => {
-    child.once("message", (m) => resolve(m as ChildResult));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      if (code !== 0) reject(new Error(`upload child exited with ${code}`));
-    });
-  });
+  return runMeasuredChild<ChildResult>(cpu, __filename, [CHILD_FLAG, baseUrl, file], apiKey);
 }
 
 async function curlUpload(cpu: CpuPlan, baseUrl: string, apiKey: string, file: string): Promise<number> {
