@@ -153,13 +153,19 @@ describe("create() interrupted mid-wait, then create() again", () => {
       };
       const first = killable();
       const inputs = (await jobLifecycle.check({}, news, first.ctx)).inputs ?? {};
-      void jobLifecycle.create(inputs, first.ctx).catch(() => undefined);
+      // Its failure is kept: should it fail before making a job, the assertion below says why.
+      let firstEnded: string | undefined;
+      jobLifecycle.create(inputs, first.ctx).catch((e: unknown) => (firstEnded = `failed: ${String(e)}`));
       // Killed once the job exists: the one on this test's own training file. (Not "the journal holds an id" and
-      // the newest job: under load a previous test's runner could still be writing there, and its job, long
-      // completed, was then taken for this one.)
+      // the newest job: in one fresh-clone CI run under load that took an earlier test's completed job.)
       const mine = () => [...emu.store.jobs.values()].find((j) => j.trainingFile === file.id);
-      for (let i = 0; i < 2_000 && mine() === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 12_000 && mine() === undefined && firstEnded === undefined; i++)
+        await new Promise((r) => setTimeout(r, 5));
       first.kill();
+      expect({ job: mine() !== undefined, firstCreate: firstEnded }).toEqual({
+        job: true,
+        firstCreate: undefined,
+      });
       const original = mine()!.id;
       const restarted = emu.control.restartJob(original);
       // A fresh runner: no journal, and a new provider process that has seen nothing of the first.
