@@ -1,6 +1,7 @@
 // The wire conventions every route shares: Together's error body, JSON replies, body parsing.
 import type * as http from "node:http";
 import type { Readable } from "node:stream";
+import type { ComputedBody } from "./computed-body";
 
 /** A failure answered with Together's `ErrorData` body (or, for the few routes that use it, `{message}`). */
 export class ApiError extends Error {
@@ -25,6 +26,8 @@ export interface Reply {
   headers?: Record<string, string>;
   json?: unknown;
   stream?: Readable;
+  /** A body computed as it is sent, from reused buffers (computed-body.ts). */
+  computed?: ComputedBody;
 }
 
 export const json = (body: unknown, status = 200, headers?: Record<string, string>): Reply =>

@@ -3,7 +3,8 @@
 // request is answered without producing what comes before it, and the same job, kind and step always give the
 // same bytes (and SHA-256) without anything being stored.
 import { createHash } from "node:crypto";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
+import { computedStream } from "./computed-body";
 
 /** Which archive: the job, the artifact kind (`merged`, `adapter`, `model_output_path` or `step`) and the step. */
 export interface ArchiveKey {
@@ -39,7 +40,7 @@ export interface ModelArchive {
   /** The bytes `[start, end)` as a stream, produced as it is read. */
   stream(start?: number, end?: number): Readable;
   /** Copies the bytes at `offset` into `out` (which must lie within the archive). */
-  fill(out: Buffer, offset: number): void;
+  fill: (out: Buffer, offset: number) => void;
 }
 
 function seeded(key: ArchiveKey, size: number): Buffer {
@@ -169,9 +170,12 @@ export function modelArchive(key: ArchiveKey, weightsBytes: number = DEFAULT_WEI
     tarBytes,
     etag,
     fill,
-    stream: (start = 0, end = bytes) => archiveStream(fill, start, end),
+    stream: (start = 0, end = bytes) => computedStream({ start, end, fill }),
   };
 }
+
+/** One stamp written and copied at a time (fill is synchronous), not one allocated per 64 KiB. */
+const stamp = Buffer.alloc(STAMP_BYTES);
 
 /** The weights at `from` (relative to their start): the pattern, with each 64 KiB piece's index in its first bytes. */
 function fillPattern(pattern: Buffer, out: Buffer, outAt: number, from: number, length: number): void {
@@ -183,32 +187,11 @@ function fillPattern(pattern: Buffer, out: Buffer, outAt: number, from: number, 
     pattern.copy(out, outAt + done, inPattern, inPattern + n);
     const inPiece = p % PIECE_BYTES;
     if (inPiece < STAMP_BYTES) {
-      const stamp = Buffer.alloc(STAMP_BYTES);
       stamp.writeBigUInt64LE(BigInt(Math.floor(p / PIECE_BYTES)));
       stamp.copy(out, outAt + done, inPiece, Math.min(STAMP_BYTES, inPiece + n));
     }
     done += n;
   }
-}
-
-/** Chunks as big as undici reads and the socket takes well; produced only when the reader asks for more. */
-const CHUNK_BYTES = 1024 * 1024;
-
-function archiveStream(fill: (out: Buffer, offset: number) => void, start: number, end: number): Readable {
-  let at = start;
-  return new Readable({
-    highWaterMark: CHUNK_BYTES,
-    read() {
-      if (at >= end) {
-        this.push(null);
-        return;
-      }
-      const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, end - at));
-      fill(chunk, at);
-      at += chunk.length;
-      this.push(chunk);
-    },
-  });
 }
 
 /** SHA-256 of the whole archive, computed in flat memory (tests compare a download against it). */

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import type * as http from "node:http";
 import type { Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { computedStream, sendComputed } from "./computed-body";
 import type { FaultInjector } from "./faults";
 import {
   ApiError,
@@ -295,7 +296,11 @@ function statusFault(fault: Extract<FaultAction, { type: "status" }>): Reply {
 }
 
 /** Sends the head and the first `afterBytes` of the body (default: half of it), then drops the connection. */
-function writeCut(res: http.ServerResponse, socket: Socket, reply: Reply, afterBytes?: number): void {
+function writeCut(res: http.ServerResponse, socket: Socket, computedReply: Reply, afterBytes?: number): void {
+  // Cut bodies are small and rare: a computed one goes through the stream path.
+  const reply = computedReply.computed
+    ? { ...computedReply, stream: computedStream(computedReply.computed) }
+    : computedReply;
   const payload = reply.stream
     ? undefined
     : Buffer.from(reply.json === undefined ? "" : JSON.stringify(reply.json));
@@ -333,6 +338,11 @@ function writeCut(res: http.ServerResponse, socket: Socket, reply: Reply, afterB
 
 function writeReply(res: http.ServerResponse, reply: Reply): void {
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+  if (reply.computed) {
+    res.statusCode = reply.status;
+    sendComputed(res, reply.computed);
+    return;
+  }
   if (reply.stream) {
     res.statusCode = reply.status;
     reply.stream.on("error", () => res.destroy());

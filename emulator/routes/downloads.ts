@@ -152,7 +152,7 @@ function serve(ctx: RouteContext): Reply {
     return {
       status: 200,
       headers: { ...headers, "content-length": String(archive.bytes) },
-      stream: archive.stream(),
+      computed: { start: 0, end: archive.bytes, fill: archive.fill },
     };
   }
   return {
@@ -162,7 +162,7 @@ function serve(ctx: RouteContext): Reply {
       "content-length": String(wanted.end - wanted.start),
       "content-range": `bytes ${wanted.start}-${wanted.end - 1}/${archive.bytes}`,
     },
-    stream: archive.stream(wanted.start, wanted.end),
+    computed: { start: wanted.start, end: wanted.end, fill: archive.fill },
   };
 }
 
