@@ -1,9 +1,9 @@
-// Where the upload and download benchmarks run things. The emulator stands in for a remote object store, which
-// never shares a CPU with the client; on a 2-core machine the two otherwise fight over both cores and the figure
-// measures the scheduler. So, where `taskset` exists (Linux) and there are 2+ CPUs, this process (the emulator,
-// every thread) is pinned to CPU 0 and curl and the client child both run on the others; `<envVar>=0` turns it off,
-// and `<envVar>=server` pins only the emulator (the measured programs may use every CPU: a client with more than
-// one thread, such as the download's hash worker, can then use a second core as it would beside a remote server).
+// Where the upload and download benchmarks run things. The emulator stands in for a remote server, which never
+// shares a CPU with the client; on a 2-core machine the two otherwise fight over both cores. Where `taskset`
+// exists (Linux) and there are 2+ CPUs, `<envVar>=1` pins this process (the emulator, every thread) to CPU 0 and
+// runs curl and the client child on the others; `<envVar>=server` pins only the emulator (the measured programs
+// may use every CPU); `<envVar>=0` pins nothing. Each benchmark picks its default (`unset`): the upload pins, the
+// download does not (download-bench.ts says why).
 import { execFileSync, spawn } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,11 +16,13 @@ export interface CpuPlan {
   release(): void;
 }
 
-/** Pins this process (the emulator's) to CPU 0; `who` names the measured programs in `describe`. */
-export function pinCpus(envVar: string, who: string): CpuPlan {
+/** Pins this process (the emulator's) to CPU 0 as `<envVar>` (else `unset`) says; `who` names the measured
+ *  programs in `describe`. */
+export function pinCpus(envVar: string, who: string, unset: "1" | "0" = "1"): CpuPlan {
   const cpus = os.availableParallelism();
+  const mode = process.env[envVar] ?? unset;
   const none: CpuPlan = { prefix: [], describe: "not pinned", release: () => undefined };
-  if (process.env[envVar] === "0" || cpus < 2 || process.platform !== "linux") return none;
+  if (mode === "0" || cpus < 2 || process.platform !== "linux") return none;
   const all = `0-${cpus - 1}`;
   const others = cpus === 2 ? "1" : `1-${cpus - 1}`;
   try {
@@ -31,7 +33,7 @@ export function pinCpus(envVar: string, who: string): CpuPlan {
   const release = (): void => {
     execFileSync("taskset", ["-a", "-p", "-c", all, String(process.pid)], { stdio: "ignore" });
   };
-  if (process.env[envVar] === "server") {
+  if (mode === "server") {
     return { prefix: [], describe: `emulator on CPU 0, ${who} on any CPU`, release };
   }
   return {
