@@ -69,6 +69,10 @@ export async function runWithCli(ctx: DemoContext, bin: string): Promise<CliRun>
     PULUMI_TOGETHER_E2E_PULUMI: bin,
     // Everything resolves from the staged program's node_modules, as in a user's program.
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // The program is compiled by this repository's TypeScript (6), not the one it was written for, and Pulumi's
+    // TypeScript template says `"moduleResolution": "node"`, which TypeScript 6 refuses as deprecated (TS5107).
+    TS_NODE_COMPILER_OPTIONS:
+      process.env.TS_NODE_COMPILER_OPTIONS ?? JSON.stringify({ ignoreDeprecations: "6.0" }),
   };
   delete env.NODE_PATH;
 

@@ -1,6 +1,7 @@
 // Runs the compiled demo (`npm run build:tools` first; `npm test` does it) as a user would, and reads its output.
 import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator } from "../../emulator";
 
@@ -36,6 +37,47 @@ describe("npm run demo", () => {
     expect(output).toMatch(/endpointName\s*"?:?\s*"?emulator-user\//);
     expect(output).toMatch(/0 job\(s\) active of 1 started; 0 endpoint\(s\) live of 1 created, 0 billing/);
     expect(output).toContain("Nothing is left running or billing in the emulator.");
+  }, 120_000);
+
+  it("runs a program written with Pulumi's TypeScript template (its tsconfig.json predates TypeScript 6)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-together-demo-template-"));
+    try {
+      fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: template-program\nruntime: nodejs\n");
+      // What `pulumi new typescript` writes; TypeScript 6 calls its moduleResolution deprecated (TS5107).
+      fs.writeFileSync(
+        path.join(dir, "tsconfig.json"),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            outDir: "bin",
+            target: "es2020",
+            module: "commonjs",
+            moduleResolution: "node",
+          },
+          files: ["index.ts"],
+        }),
+      );
+      fs.copyFileSync(
+        path.resolve(__dirname, "../../examples/quickstart/data/helpdesk-chats.jsonl"),
+        path.join(dir, "chats.jsonl"),
+      );
+      fs.writeFileSync(
+        path.join(dir, "index.ts"),
+        [
+          'import * as path from "path";',
+          'import { TrainingFile } from "pulumi-together";',
+          'const data = new TrainingFile("chats", { source: path.join(__dirname, "chats.jsonl") });',
+          "export const fileId = data.fileId;",
+        ].join("\n"),
+      );
+      const { code, output } = await runDemo(["--program", dir]);
+      expect({ code, tail: output.slice(-2000) }).toMatchObject({ code: 0 });
+      expect(output).not.toContain("TS5107");
+      expect(output).toMatch(/together:TrainingFile\s+chats\s+created/);
+      expect(output).toMatch(/together:TrainingFile\s+chats\s+deleted/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it("fails plainly on a directory that is not a Pulumi program", async () => {
