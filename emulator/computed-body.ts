@@ -1,8 +1,8 @@
 // A reply body computed as it is sent (the weights archive: every byte a function of its offset). The server
 // writes it from a few buffers it reuses once the socket has taken each one, instead of a fresh 1 MiB buffer
 // per chunk. The emulator shares the machine with the client it serves, so what it spends is taken from the
-// client: serving the download benchmark's 2 GiB from fresh buffers cost it 0.6-1.4 CPU-s per GiB (most of it
-// faulting in new pages), from reused ones a fraction of that.
+// client: serving the download benchmark's 2 GiB from fresh buffers cost it 0.4-1.5 CPU-s per GiB (most of it
+// faulting in new pages), from reused ones 0.2-0.4 (BENCHMARKS.md).
 import type * as http from "node:http";
 import { Readable } from "node:stream";
 
